@@ -1,0 +1,23 @@
+"""neurodyn: physiologically grounded neural simulation on JAX.
+
+Describe a model, simulate it, analyse the result::
+
+    import neurodyn as nd
+    res = nd.simulate(nd.models.HodgkinHuxley(), t_stop=100, dt=0.01,
+                      stimulus=nd.stimuli.Step(amplitude=10, start=10, stop=90))
+    res.spike_times(), res.trace("v")
+"""
+
+from . import errors as errors
+from . import models as models
+from . import stimuli as stimuli
+from . import units as units
+from ._version import __version__ as __version__
+from .engine import Result as Result
+from .engine import Status as Status
+from .engine import simulate as simulate
+from .models import SpikeDetector as SpikeDetector
+from .sweep import grid as grid
+
+__all__ = ["Result", "SpikeDetector", "Status", "__version__", "errors", "grid", "models",
+           "simulate", "stimuli", "units"]

@@ -1,0 +1,60 @@
+"""Exception hierarchy.
+
+Every error raised for bad user input names the object and the parameter, states what was
+expected (with its unit), what was received, and ends with a fix. The hierarchy lets callers
+catch neurodyn errors as a family or by kind, and keeps the builtin bases (``ValueError``,
+``RuntimeError``) so generic handlers still work.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "NeurodynError",
+    "ParameterError",
+    "SimulationError",
+    "SpecError",
+    "UnitError",
+]
+
+
+class NeurodynError(Exception):
+    """Base class of all neurodyn errors."""
+
+
+class ParameterError(NeurodynError, ValueError):
+    """A model, stimulus or simulation parameter is invalid (out of range, wrong type or shape)."""
+
+
+class UnitError(NeurodynError, ValueError):
+    """A quantity has the wrong dimension or its unit string cannot be parsed."""
+
+
+class SpecError(NeurodynError, ValueError):
+    """A TOML simulation spec is malformed; the message gives the key path and the fix."""
+
+
+class SimulationError(NeurodynError, RuntimeError):
+    """A simulation failed at run time (NaN/Inf in the state, solver failure).
+
+    Attributes
+    ----------
+    time:
+        Simulated time of the failure in ms (``None`` if unknown).
+    variable:
+        Name of the first state variable that became non-finite (``None`` if unknown).
+    index:
+        Flat batch index of the first failing parameter set (``None`` for unbatched runs).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        time: float | None = None,
+        variable: str | None = None,
+        index: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.time = time
+        self.variable = variable
+        self.index = index

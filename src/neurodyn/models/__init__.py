@@ -1,0 +1,21 @@
+"""Point-neuron models: Hodgkin–Huxley, FitzHugh–Nagumo, Izhikevich, LIF and AdEx."""
+
+from ._base import AbstractNeuronModel as AbstractNeuronModel
+from ._base import Preset as Preset
+from ._base import SpikeDetector as SpikeDetector
+from .adex import AdEx as AdEx
+from .fhn import FitzHughNagumo as FitzHughNagumo
+from .hh import HodgkinHuxley as HodgkinHuxley
+from .izhikevich import Izhikevich as Izhikevich
+from .lif import LIF as LIF
+
+REGISTRY: dict[str, type[AbstractNeuronModel]] = {
+    "HodgkinHuxley": HodgkinHuxley,
+    "FitzHughNagumo": FitzHughNagumo,
+    "Izhikevich": Izhikevich,
+    "LIF": LIF,
+    "AdEx": AdEx,
+}
+"""Models by class name (the names TOML specs use)."""
+
+ALIASES: dict[str, str] = {"HH": "HodgkinHuxley", "FHN": "FitzHughNagumo", "Izh": "Izhikevich"}
