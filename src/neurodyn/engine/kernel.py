@@ -44,6 +44,7 @@ from ..models._base import AbstractNeuronModel, SpikeDetector
 __all__ = ["KernelSpec", "get_kernel", "trace_counts"]
 
 _TRACES: Counter[Any] = Counter()
+_EDGE = 1e-6  # stage times are clamped to [t + EDGE*dt, t + (1-EDGE)*dt]
 
 
 def trace_counts() -> dict[Any, int]:
@@ -103,7 +104,13 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
             s, sst, refr = c[0], c[1], c[2]
             t = t0 + n.astype(t64) * dt
             i_fn = input_at(sst)
-            s_int = step_fn(model, pm, s, lambda theta: i_fn(t + theta * dt), dt_s, xp)
+
+            def i_at(theta):
+                # one-sided within the step: a stimulus edge that falls on the time grid belongs
+                # to the step after it, whatever stage times the method uses
+                return i_fn(t + min(max(theta, _EDGE), 1.0 - _EDGE) * dt)
+
+            s_int = step_fn(model, pm, s, i_at, dt_s, xp)
             spiked = None
             if has_reset:
                 in_ref = refr > 0

@@ -45,8 +45,10 @@ class AdEx(AbstractNeuronModel):
     When v reaches :math:`V_{peak}`: v ← :math:`V_r`, w ← w + b. Units: mV, ms, pF, nS, pA.
     Defaults are Brette & Gerstner's (2005) fit to a cortical pyramidal cell (C = 281 pF,
     g_L = 30 nS, E_L = -70.6 mV, V_T = -50.4 mV, Δ_T = 2 mV, τ_w = 144 ms, a = 4 nS,
-    b = 80.5 pA, V_r = E_L, V_peak = 20 mV). In the exponential the voltage is capped at
-    :math:`V_{peak}` so that intermediate integration stages cannot overflow.
+    b = 80.5 pA, V_r = E_L, V_peak = 20 mV). On the right-hand side the voltage is capped at
+    :math:`V_{peak}` (where it is reset): exact below the cut-off, and it keeps intermediate
+    Runge–Kutta stages of the explosive upswing from overflowing the exponential or feeding a
+    huge overshoot into the adaptation current.
 
     Presets (``AdEx.preset(name)``): the firing patterns of Naud et al. (2008), Table 1
     (tonic, adapting, initial_burst, regular_bursting, delayed_accelerating, irregular), with
@@ -129,15 +131,15 @@ class AdEx(AbstractNeuronModel):
         return self.State(v=p.v_init + 0.0 * p.e_l, w=p.w_init + 0.0 * p.e_l)
 
     def derivatives(self, p: Any, s: Any, i_ext: Any, xp: Any) -> Any:
-        v_cap = xp.minimum(s.v, p.v_peak)
-        spike = p.g_l * p.delta_t * xp.exp((v_cap - p.v_t) / p.delta_t)
-        dv = (-p.g_l * (s.v - p.e_l) + spike - s.w + i_ext) / p.c_m
-        dw = (p.a * (s.v - p.e_l) - s.w) / p.tau_w
+        v = xp.minimum(s.v, p.v_peak)  # see the class docstring: v never exceeds v_peak
+        spike = p.g_l * p.delta_t * xp.exp((v - p.v_t) / p.delta_t)
+        dv = (-p.g_l * (v - p.e_l) + spike - s.w + i_ext) / p.c_m
+        dw = (p.a * (v - p.e_l) - s.w) / p.tau_w
         return self.State(v=dv, w=dw)
 
     def linearized(self, p: Any, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
         d = self.derivatives(p, s, i_ext, xp)
-        a_w = p.a * (s.v - p.e_l) / p.tau_w
+        a_w = p.a * (xp.minimum(s.v, p.v_peak) - p.e_l) / p.tau_w
         return self.State(v=d.v, w=a_w), self.State(v=0.0 * d.v, w=-1.0 / p.tau_w + 0.0 * a_w)
 
     def spike_condition(self, p: Any, s: Any, xp: Any) -> Any:

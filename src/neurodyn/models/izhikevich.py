@@ -119,8 +119,9 @@ class Izhikevich(AbstractNeuronModel):
         v \ge v_{peak} \Rightarrow v \leftarrow c,\ u \leftarrow u + d
 
     with :math:`k_2 = 0.04`, :math:`k_1 = 5`, :math:`k_0 = 140`, :math:`v_{peak}` = 30 mV.
-    (In the quadratic term one factor of v is capped at :math:`v_{peak}` so that intermediate
-    Runge–Kutta stages beyond the cut-off cannot overflow; below the cut-off it is exact.)
+    (On the right-hand side v is capped at :math:`v_{peak}`, where it is reset: exact below the
+    cut-off, and intermediate Runge–Kutta stages beyond it cannot overflow or feed an overshoot
+    into u.)
     v in mV, t in ms; u and the input are in the paper's model units (mV/ms; the paper's
     dimensionless "I", not pA). The initial recovery variable is :math:`u_0 = b\,v_0` unless
     ``u_init`` is given.
@@ -196,9 +197,9 @@ class Izhikevich(AbstractNeuronModel):
         return self.State(v=p.v_init + 0.0 * p.a, u=p.u_init + 0.0 * p.a)
 
     def derivatives(self, p: Any, s: Any, i_ext: Any, xp: Any) -> Any:
-        v_cap = xp.minimum(s.v, p.v_peak)
-        dv = p.k2 * v_cap * s.v + p.k1 * s.v + p.k0 - s.u + i_ext
-        return self.State(v=dv, u=p.a * (p.b * s.v - s.u))
+        v = xp.minimum(s.v, p.v_peak)  # see the class docstring
+        dv = p.k2 * v * v + p.k1 * v + p.k0 - s.u + i_ext
+        return self.State(v=dv, u=p.a * (p.b * v - s.u))
 
     def spike_condition(self, p: Any, s: Any, xp: Any) -> Any:
         return s.v >= p.v_peak
