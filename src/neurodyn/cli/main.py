@@ -1,0 +1,250 @@
+"""The ``neurodyn`` command line.
+
+``neurodyn run SPEC.toml``   simulate a TOML spec; write result.h5, figures and a summary
+``neurodyn models``          list models, their parameters (unit, default, bounds) and presets
+``neurodyn methods``         list integration methods
+``neurodyn cite [MODEL]``    BibTeX of neurodyn and a model
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+__all__ = ["main", "run_spec"]
+
+
+def _fmt_params(model: Any) -> list[str]:
+    rows = []
+    for k, spec in model.param_specs().items():
+        v = getattr(model, k)
+        val = f"{v:g}" if isinstance(v, float) else f"array{np.shape(v)}"
+        unit = "" if spec.unit in ("1", "") else spec.unit
+        rows.append(f"| `{k}` | {val} | {unit} | {spec.doc} |")
+    return rows
+
+
+def run_spec(path: str, out: str | None = None, *, quiet: bool = False) -> dict[str, Any]:
+    """Run a spec file; returns the summary dict (also written to ``summary.json``)."""
+    from .. import simulate
+    from ..io.spec import load_spec
+
+    spec = load_spec(path)
+    folder = out or spec.folder
+    os.makedirs(folder, exist_ok=True)
+    t0 = time.perf_counter()
+    res = simulate(spec.model, spec.t_stop, spec.dt, progress=None if quiet else True,
+                   **spec.simulate_kwargs())
+    wall = time.perf_counter() - t0
+    h5 = res.save(os.path.join(folder, "result.h5"))
+    figures = _figures(spec, res, folder)
+    summary = _summary(spec, res, wall, h5, figures, folder)
+    with open(os.path.join(folder, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=2, default=str)
+    with open(os.path.join(folder, "summary.md"), "w") as f:
+        f.write(_markdown(spec, res, summary))
+    return summary
+
+
+def _figures(spec: Any, res: Any, folder: str) -> list[str]:
+    from .. import plotting
+    from ..analysis.excitability import FICurve, _rates
+
+    wanted = spec.plots
+    model = spec.model
+    batched = bool(res.batch_shape)
+    auto = []
+    if res.traces:
+        auto.append("traces")
+    if res.spikes is not None and batched:
+        auto.append("raster")
+    amp_paths = [k for k in res.batch if k.startswith("stimulus") and k.endswith("amplitude")]
+    if res.spikes is not None and len(res.batch_shape) == 1 and amp_paths:
+        auto.append("fi")
+    if len(model.state_vars) == 2 and all(v in res.traces for v in model.state_vars) and not batched:
+        auto.append("phase_plane")
+    wanted = wanted if wanted is not None else tuple(auto)
+    out = []
+    for kind in wanted:
+        fn = os.path.join(folder, f"{kind}.png")
+        if kind == "traces":
+            var = spec.record[0] if spec.record else None
+            if var is None:
+                continue
+            ax = plotting.plot_traces(res, var)
+        elif kind == "raster":
+            if res.spikes is None:
+                continue
+            ax = plotting.plot_raster(res, sort_by=amp_paths[0] if amp_paths else None)
+        elif kind == "fi":
+            if not amp_paths or res.spikes is None:
+                continue
+            stim = spec.stimulus[0]
+            start = float(np.min(getattr(stim, "start", 0.0)))
+            stop = float(np.min(getattr(stim, "stop", spec.t_stop)))
+            stop = min(stop, spec.t_stop)
+            rates = _rates(res, start, stop, "count", 0.0)
+            fi = FICurve(np.ravel(res.batch[amp_paths[0]]), np.ravel(rates), model.input_unit,
+                         "count")
+            ax = plotting.plot_fi(fi)
+        elif kind == "phase_plane":
+            i_ext = float(np.max([np.max(getattr(s, "amplitude", 0.0)) for s in spec.stimulus]
+                                 or [0.0]))
+            ax = plotting.phase_plane(model, i_ext, trajectory=res)
+        else:  # pragma: no cover - validated by the spec parser
+            continue
+        ax.figure.savefig(fn, dpi=120)
+        out.append(fn)
+    return out
+
+
+def _summary(spec: Any, res: Any, wall: float, h5: str, figures: list[str], folder: str) -> dict:
+    s: dict[str, Any] = {
+        "name": spec.name,
+        "spec": os.path.abspath(spec.source),
+        "model": type(spec.model).__name__,
+        "status": str(res.status),
+        "message": res.message,
+        "t_stop_ms": spec.t_stop,
+        "dt_ms": spec.dt,
+        "method": res.provenance.get("method"),
+        "batch_shape": list(res.batch_shape),
+        "wall_s": round(wall, 3),
+        "files": {"result": h5, "figures": figures,
+                  "summary": os.path.join(folder, "summary.md")},
+    }
+    if res.spikes is not None:
+        counts = np.asarray(res.spike_counts())
+        s["spikes_total"] = int(counts.sum())
+        if res.batch_shape:
+            s["spikes_per_cell"] = {"min": int(counts.min()), "max": int(counts.max()),
+                                    "mean": float(counts.mean())}
+        else:
+            s["spike_times_ms"] = [round(float(x), 4) for x in res.spike_times()[:50]]
+            s["rate_hz"] = float(res.firing_rates())
+    return s
+
+
+def _markdown(spec: Any, res: Any, summary: dict) -> str:
+    model = spec.model
+    lines = [f"# {spec.name}", ""]
+    if spec.description:
+        lines += [spec.description, ""]
+    lines += [
+        f"- model: **{type(model).__name__}**"
+        + (f" ({', '.join(f'{k}={v}' for k, v in model.options().items())})"
+           if model.options() else ""),
+        f"- run: {spec.t_stop:g} ms at dt = {spec.dt:g} ms, method `{summary['method']}`, "
+        f"seed {spec.seed}, {spec.dtype}",
+        f"- status: {summary['status']} {res.message}",
+        f"- wall time: {summary['wall_s']} s",
+    ]
+    if res.batch_shape:
+        lines.append(f"- batch: {', '.join(res.batch)} with shape {tuple(res.batch_shape)}")
+    if "spikes_total" in summary:
+        lines.append(f"- spikes: {summary['spikes_total']}"
+                     + (f" (rate {summary['rate_hz']:.2f} Hz)" if "rate_hz" in summary else ""))
+    lines += ["", "## Parameters", "", "| parameter | value | unit | meaning |", "|---|---|---|---|"]
+    lines += _fmt_params(model)
+    lines += ["", "## Stimulus", ""]
+    for s in spec.stimulus:
+        lines.append(f"- {s!r}")
+    if summary["files"]["figures"]:
+        lines += ["", "## Figures", ""]
+        lines += [f"![{os.path.basename(f)}]({os.path.basename(f)})" for f in
+                  summary["files"]["figures"]]
+    lines += ["", "## Reference", "", "```bibtex", _cite(model), "```", ""]
+    return "\n".join(lines)
+
+
+def _cite(model: Any) -> str:
+    from ..citation import citation
+
+    return citation(model)
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from ..models import REGISTRY
+
+    for name, cls in REGISTRY.items():
+        if args.model and name != args.model:
+            continue
+        doc = (cls.__doc__ or "").strip().splitlines()[0]
+        print(f"{name}: {doc}")
+        print(f"  state: {', '.join(f'{k} [{u}]' for k, u in cls.state_vars.items())}; "
+              f"input in {cls.input_unit} ({cls.input_doc}); default method {cls.default_method}")
+        for k, spec in cls.param_specs().items():
+            d = "required" if spec.default is None else f"{spec.default:g}"
+            print(f"    {k:<12} {d:>9} {spec.unit:<9} {spec.constraint_text():<16} {spec.doc}")
+        for k, o in cls.option_specs().items():
+            print(f"    {k:<12} {o.default!r:>9} option    {o.choices} {o.doc}")
+        if cls.presets:
+            print(f"  presets: {', '.join(cls.presets)}")
+        print()
+    return 0
+
+
+def _cmd_methods(args: argparse.Namespace) -> int:
+    from ..engine.integrators import describe_methods
+
+    print(describe_methods())
+    return 0
+
+
+def _cmd_cite(args: argparse.Namespace) -> int:
+    from ..citation import citation
+    from ..models import REGISTRY
+
+    objs = [REGISTRY[args.model]] if args.model else []
+    print(citation(*objs))
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    summary = run_spec(args.spec, args.out, quiet=args.quiet)
+    if not args.quiet:
+        print(f"{summary['name']}: {summary['model']}, status {summary['status']}, "
+              f"{summary.get('spikes_total', 0)} spikes, {summary['wall_s']} s")
+        print(f"wrote {summary['files']['result']}, {summary['files']['summary']}")
+        for f in summary["files"]["figures"]:
+            print(f"wrote {f}")
+    return 0 if summary["status"] == "success" else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .._version import __version__
+    from ..errors import NeurodynError
+
+    ap = argparse.ArgumentParser(prog="neurodyn", description="Physiologically grounded neural "
+                                 "simulation on JAX.")
+    ap.add_argument("--version", action="version", version=f"neurodyn {__version__}")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("run", help="run a TOML simulation spec")
+    p.add_argument("spec", help="path to a TOML spec (see examples/)")
+    p.add_argument("-o", "--out", help="output folder (default: the spec's [output].folder)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
+    p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("models", help="list models, parameters and presets")
+    p.add_argument("model", nargs="?")
+    p.set_defaults(func=_cmd_models)
+    p = sub.add_parser("methods", help="list integration methods")
+    p.set_defaults(func=_cmd_methods)
+    p = sub.add_parser("cite", help="BibTeX of neurodyn and a model")
+    p.add_argument("model", nargs="?")
+    p.set_defaults(func=_cmd_cite)
+    args = ap.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except NeurodynError as exc:
+        print(f"neurodyn: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
