@@ -90,6 +90,7 @@ def make_namespace(np_like: Any, *, name: str) -> SimpleNamespace:
         cos=xp.cos,
         abs=xp.abs,
         floor=xp.floor,
+        ceil=xp.ceil,
         sign=xp.sign,
         where=xp.where,
         minimum=xp.minimum,

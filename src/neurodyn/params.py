@@ -170,8 +170,9 @@ def check_value(owner: str, name: str, spec: ParamSpec, value: Any) -> Any:
         bad &= ~np.isposinf(arr) | bad_bounds(arr, spec)
     if np.any(bad):
         idx = np.flatnonzero(bad.ravel())[0]
-        got = arr.ravel()[idx]
-        where = "" if arr.ndim == 0 else f" (element {np.unravel_index(idx, arr.shape)})"
+        got = float(arr.ravel()[idx])
+        pos = tuple(int(i) for i in np.unravel_index(idx, arr.shape))
+        where = "" if arr.ndim == 0 else f" (element {pos})"
         hint = spec.hint or _default_hint(spec)
         raise ParameterError(
             f"{what} must be {spec.constraint_text()}{spec.unit_text()}; "

@@ -13,7 +13,9 @@ currents, of a small state advanced each step from seeded random draws). Several
 
 Convention: a window ``[start, stop)`` is on for ``start <= t < stop``. Fixed-step methods
 evaluate the stimulus at the start of the step (``euler``, ``exp_euler``), at the Runge–Kutta
-stages (``rk4``) or at mid-step (``backward_euler``, as NEURON does).
+stages (``rk4``) or at mid-step (``backward_euler``, as NEURON does). A stage at the *end* of a
+step takes the left limit (``left=True``), so a discontinuity on the time grid belongs to the step
+that follows it whatever the method.
 """
 
 from __future__ import annotations
@@ -46,7 +48,10 @@ __all__ = [
 _INF = float("inf")
 
 
-def _window(t: Any, start: Any, stop: Any, xp: Any) -> Any:
+def _window(t: Any, start: Any, stop: Any, xp: Any, left: bool = False) -> Any:
+    """1 on ``[start, stop)``; with ``left=True`` the left limit, i.e. 1 on ``(start, stop]``."""
+    if left:
+        return xp.where((t > start) & (t <= stop), 1.0, 0.0)
     return xp.where((t >= start) & (t < stop), 1.0, 0.0)
 
 
@@ -56,8 +61,8 @@ class AbstractStimulus(Described):
 
     stateful: ClassVar[bool] = False
 
-    def value(self, p: Any, t: Any, state: Any, xp: Any) -> Any:
-        """Input at time ``t`` (ms) in the model's input unit."""
+    def value(self, p: Any, t: Any, state: Any, xp: Any, left: bool = False) -> Any:
+        """Input at time ``t`` (ms) in the model's input unit (its left limit if ``left``)."""
         raise NotImplementedError
 
     def init_state(self, p: Any, xp: Any) -> Any:
@@ -137,8 +142,8 @@ class Step(_Windowed):
     start: float = _start()
     stop: float = _stop()
 
-    def value(self, p: Any, t: Any, state: Any, xp: Any) -> Any:
-        return p.amplitude * _window(t, p.start, p.stop, xp)
+    def value(self, p: Any, t: Any, state: Any, xp: Any, left: bool = False) -> Any:
+        return p.amplitude * _window(t, p.start, p.stop, xp, left)
 
 
 class Ramp(_Windowed):
@@ -156,10 +161,10 @@ class Ramp(_Windowed):
                 "Fix: give the ramp a positive duration."
             )
 
-    def value(self, p: Any, t: Any, state: Any, xp: Any) -> Any:
+    def value(self, p: Any, t: Any, state: Any, xp: Any, left: bool = False) -> Any:
         frac = (t - p.start) / (p.stop - p.start)
         return (p.amplitude_start + frac * (p.amplitude_stop - p.amplitude_start)) * _window(
-            t, p.start, p.stop, xp
+            t, p.start, p.stop, xp, left
         )
 
 
@@ -173,9 +178,9 @@ class Sine(_Windowed):
     start: float = _start()
     stop: float = _stop()
 
-    def value(self, p: Any, t: Any, state: Any, xp: Any) -> Any:
+    def value(self, p: Any, t: Any, state: Any, xp: Any, left: bool = False) -> Any:
         arg = 2.0 * xp.pi * p.frequency * 1e-3 * (t - p.start) + p.phase
-        return (p.offset + p.amplitude * xp.sin(arg)) * _window(t, p.start, p.stop, xp)
+        return (p.offset + p.amplitude * xp.sin(arg)) * _window(t, p.start, p.stop, xp, left)
 
 
 class PulseTrain(_Windowed):
@@ -202,11 +207,16 @@ class PulseTrain(_Windowed):
                 "Fix: shorten the pulses or lower the frequency."
             )
 
-    def value(self, p: Any, t: Any, state: Any, xp: Any) -> Any:
+    def value(self, p: Any, t: Any, state: Any, xp: Any, left: bool = False) -> Any:
         rel = t - p.start
-        k = xp.floor(rel / p.period)
-        in_pulse = (rel - k * p.period) < p.width
-        on = in_pulse & (k < p.n_pulses) & (rel >= 0.0) & (t < p.stop)
+        if left:  # left limits at the edges: pulse k is on for (k*period, k*period + width]
+            k = xp.ceil(rel / p.period) - 1.0
+            off = rel - k * p.period
+            on = (off <= p.width) & (k >= 0.0) & (k < p.n_pulses) & (t <= p.stop)
+        else:
+            k = xp.floor(rel / p.period)
+            off = rel - k * p.period
+            on = (off < p.width) & (k < p.n_pulses) & (rel >= 0.0) & (t < p.stop)
         return xp.where(on, p.amplitude, 0.0 * p.amplitude)
 
     def breakpoints(self) -> tuple[float, ...]:
@@ -249,16 +259,18 @@ class Waveform(AbstractStimulus):
                 "Fix: pass one value per sample (batch over waveforms with several stimuli)."
             )
 
-    def value(self, p: Any, t: Any, state: Any, xp: Any) -> Any:
+    def value(self, p: Any, t: Any, state: Any, xp: Any, left: bool = False) -> Any:
         vals = p.values
         n = vals.shape[-1]
         x = (t - p.start) / p.sample_dt
-        inside = (x >= 0.0) & (x <= n - 1.0)
+        inside = ((x > 0.0) & (x <= n - 1.0)) if left else ((x >= 0.0) & (x < n - 1.0) |
+                                                            (x == n - 1.0))
         if self.interpolation == "linear":
             v = xp.interp_uniform(vals, x, 0.0, 1.0)
         else:
-            i = xp.clip(xp.floor(x), 0, n - 1).astype("int32")
-            v = xp.take(vals, i, axis=-1) if hasattr(xp, "take") else vals[i]
+            k = (xp.ceil(x) - 1.0) if left else xp.floor(x)
+            i = xp.clip(k, 0, n - 1).astype("int32")
+            v = xp.take(vals, i, axis=-1)
         return xp.where(inside, v, 0.0)
 
     def breakpoints(self) -> tuple[float, ...]:
@@ -303,8 +315,8 @@ class OUNoise(_Windowed):
         e = xp.exp(-dt / p.tau)
         return p.mean + (state - p.mean) * e + p.sigma * xp.sqrt(1.0 - e * e) * draw
 
-    def value(self, p: Any, t: Any, state: Any, xp: Any) -> Any:
-        return state * _window(t, p.start, p.stop, xp)
+    def value(self, p: Any, t: Any, state: Any, xp: Any, left: bool = False) -> Any:
+        return state * _window(t, p.start, p.stop, xp, left)
 
 
 class PoissonCurrent(_Windowed):
@@ -338,7 +350,7 @@ class PoissonCurrent(_Windowed):
         k = _poisson_from_uniform(draw, lam, xp)
         return state * xp.exp(-dt / p.tau) + p.weight * k
 
-    def value(self, p: Any, t: Any, state: Any, xp: Any) -> Any:
+    def value(self, p: Any, t: Any, state: Any, xp: Any, left: bool = False) -> Any:
         return state
 
 
@@ -384,12 +396,13 @@ class SpikeTrainCurrent(AbstractStimulus):
     def advance(self, p: Any, state: Any, draw: Any, t: Any, dt: Any, xp: Any) -> Any:
         import jax.numpy as jnp
 
-        n = jnp.searchsorted(p.times, t + dt, side="left") - jnp.searchsorted(
-            p.times, t, side="left"
-        )
+        # step index of each spike, robust to the rounding of t = n*dt
+        k = jnp.floor(p.times / dt + 1e-6)
+        n_step = jnp.round(t / dt)
+        n = jnp.searchsorted(k, n_step, side="right") - jnp.searchsorted(k, n_step, side="left")
         return state * xp.exp(-dt / p.tau) + p.weight * n
 
-    def value(self, p: Any, t: Any, state: Any, xp: Any) -> Any:
+    def value(self, p: Any, t: Any, state: Any, xp: Any, left: bool = False) -> Any:
         return state
 
 

@@ -224,7 +224,7 @@ def parse_unit(text: str | Unit) -> Unit:
     """Parse a unit string such as ``"mS/cm2"`` into a :class:`Unit`."""
     if isinstance(text, Unit):
         return text
-    s = str(text).strip().replace("·", "*").replace(" ", "")
+    s = str(text).strip().replace("·", "*").replace(" ", "").replace("**", "^")
     if s in ("", "1", "dimensionless", "-"):
         return Unit(1.0, _NODIM, "1")
     if "(" in s or ")" in s:

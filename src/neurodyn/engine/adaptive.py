@@ -50,7 +50,7 @@ def _vector_field(model: Any, stims: tuple[Any, ...]) -> Any:
         pm, ps, clamp = args
         i_ext = 0.0
         for st, p in zip(stims, ps):
-            i_ext = i_ext + st.value(p, t, (), jax_math)
+            i_ext = i_ext + st.value(p, t, (), jax_math)  # edges are jump_ts: never straddled
         d = model.derivatives(pm, y, i_ext, jax_math)
         v = model.voltage_var
         return d._replace(**{v: getattr(d, v) * (1.0 - clamp)})

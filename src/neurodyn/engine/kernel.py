@@ -44,7 +44,6 @@ from ..models._base import AbstractNeuronModel, SpikeDetector
 __all__ = ["KernelSpec", "get_kernel", "trace_counts"]
 
 _TRACES: Counter[Any] = Counter()
-_EDGE = 1e-6  # stage times are clamped to [t + EDGE*dt, t + (1-EDGE)*dt]
 
 
 def trace_counts() -> dict[Any, int]:
@@ -91,10 +90,10 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
         dt_s = dt.astype(fdt)    # the step as the integrators see it
 
         def input_at(stim_states):
-            def i_fn(t):
+            def i_fn(t, left=False):
                 total = jnp.zeros((), fdt)
                 for st, p, ss in zip(stims, ps, stim_states):
-                    total = total + jnp.asarray(st.value(p, t, ss, xp)).astype(fdt)
+                    total = total + jnp.asarray(st.value(p, t, ss, xp, left)).astype(fdt)
                 return total
 
             return i_fn
@@ -106,9 +105,9 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
             i_fn = input_at(sst)
 
             def i_at(theta):
-                # one-sided within the step: a stimulus edge that falls on the time grid belongs
-                # to the step after it, whatever stage times the method uses
-                return i_fn(t + min(max(theta, _EDGE), 1.0 - _EDGE) * dt)
+                # a stage at the end of the step takes the left limit: a stimulus edge on the
+                # time grid belongs to the step after it, whatever stage times the method uses
+                return i_fn(t + theta * dt, left=theta >= 1.0)
 
             s_int = step_fn(model, pm, s, i_at, dt_s, xp)
             spiked = None

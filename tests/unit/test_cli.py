@@ -1,0 +1,113 @@
+"""``neurodyn run`` on every shipped example, and the messages for malformed specs."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from neurodyn.cli.main import main
+from neurodyn.errors import SpecError
+from neurodyn.io.spec import parse_spec
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.toml"))
+
+
+def test_examples_exist():
+    assert len(EXAMPLES) >= 5
+
+
+@pytest.mark.parametrize("spec", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_every_example_runs(spec, tmp_path, capsys):
+    out = tmp_path / spec.stem
+    assert main(["run", str(spec), "-o", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "success"
+    assert (out / "result.h5").is_file() and (out / "summary.md").is_file()
+    pngs = list(out.glob("*.png"))
+    assert pngs and all(p.stat().st_size > 5000 for p in pngs)
+    assert "wrote" in capsys.readouterr().out
+
+
+GOOD = {
+    "model": {"type": "HodgkinHuxley"},
+    "simulation": {"t_stop": "10 ms", "dt": "0.025 ms"},
+    "stimulus": [{"type": "Step", "amplitude": "10 uA/cm2"}],
+}
+
+
+def _with(path, value):
+    import copy
+
+    d = copy.deepcopy(GOOD)
+    cur = d
+    for k in path[:-1]:
+        cur = cur[k]
+    if value is _DELETE:
+        del cur[path[-1]]
+    else:
+        cur[path[-1]] = value
+    return d
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        # unknown model
+        (_with(("model", "type"), "HH2"), ["[model].type", "unknown model 'HH2'", "Known:"]),
+        # bad unit
+        (_with(("simulation", "t_stop"), "10 mV"), ["[simulation].t_stop", "time", "voltage"]),
+        # negative duration
+        (_with(("simulation", "t_stop"), "-5 ms"), ["[simulation].t_stop", "must be > 0 ms",
+                                                    "Fix"]),
+        # missing key
+        (_with(("simulation", "t_stop"), _DELETE), ["[simulation].t_stop", "missing", "Fix"]),
+        # wrong type
+        (_with(("simulation", "dt"), True), ["[simulation].dt", "expected a time", "bool"]),
+        # unknown key with a suggestion
+        (_with(("simulation", "tstop"), "10 ms"), ["[simulation].tstop", "did you mean 't_stop'"]),
+        # bad model parameter value, from the model's own declaration
+        (_with(("model", "parameters"), {"g_na": "-1 mS/cm2"}),
+         ["[model.parameters]", "HodgkinHuxley.g_na must be >= 0 mS/cm2"]),
+        # stimulus amplitude of the wrong dimension for the model
+        (_with(("stimulus",), [{"type": "Step", "amplitude": "1 mV"}]),
+         ["[[stimulus]][0]", "current density"]),
+        # unknown stimulus
+        (_with(("stimulus",), [{"type": "Stepp"}]), ["[[stimulus]][0].type", "unknown stimulus"]),
+        # unknown recorded variable
+        (_with(("record",), {"variables": ["q"]}), ["[record].variables", "no variable 'q'"]),
+        # sweep lists of different length in zip mode
+        ({**GOOD, "sweep": {"parameters": {"g_na": [1, 2], "g_k": [1, 2, 3]}}},
+         ["[sweep].mode", "equal length"]),
+    ],
+)
+def test_malformed_specs_give_the_key_path_and_fix(spec, expected):
+    with pytest.raises(SpecError) as exc:
+        parse_spec(spec, source="bad.toml")
+    msg = str(exc.value)
+    assert msg.startswith("bad.toml: ")
+    for part in expected:
+        assert part in msg, msg
+
+
+def test_cli_reports_errors_without_traceback(tmp_path, capsys):
+    p = tmp_path / "bad.toml"
+    p.write_text('[model]\ntype = "Nope"\n[simulation]\nt_stop = "1 ms"\n')
+    assert main(["run", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "neurodyn: error:" in err and "unknown model 'Nope'" in err
+    p.write_text("[model\n")
+    assert main(["run", str(p)]) == 2
+    assert "not valid TOML" in capsys.readouterr().err
+
+
+def test_other_commands(capsys):
+    assert main(["models", "HodgkinHuxley"]) == 0
+    out = capsys.readouterr().out
+    assert "g_na" in out and "mS/cm2" in out
+    assert main(["methods"]) == 0
+    assert "backward_euler" in capsys.readouterr().out
+    assert main(["cite", "AdEx"]) == 0
+    assert "brette2005adaptive" in capsys.readouterr().out
