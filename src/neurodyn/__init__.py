@@ -8,16 +8,19 @@ Describe a model, simulate it, analyse the result::
     res.spike_times(), res.trace("v")
 """
 
+from . import analysis as analysis
 from . import errors as errors
 from . import models as models
+from . import plotting as plotting
 from . import stimuli as stimuli
 from . import units as units
 from ._version import __version__ as __version__
+from .citation import citation as citation
 from .engine import Result as Result
 from .engine import Status as Status
 from .engine import simulate as simulate
 from .models import SpikeDetector as SpikeDetector
 from .sweep import grid as grid
 
-__all__ = ["Result", "SpikeDetector", "Status", "__version__", "errors", "grid", "models",
-           "simulate", "stimuli", "units"]
+__all__ = ["Result", "SpikeDetector", "Status", "__version__", "analysis", "citation", "errors",
+           "grid", "models", "plotting", "simulate", "stimuli", "units"]

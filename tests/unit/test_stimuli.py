@@ -52,7 +52,7 @@ def test_amplitude_units_bound_to_the_model():
 
 
 def test_invalid_windows():
-    with pytest.raises(ParameterError, match="Step.stop must be >= start"):
+    with pytest.raises(ParameterError, match=r"Step\.stop must be >= start"):
         st.Step(amplitude=1.0, start=10.0, stop=5.0)
     with pytest.raises(ParameterError, match="width must be <= period"):
         st.PulseTrain(width=5.0, period=2.0)

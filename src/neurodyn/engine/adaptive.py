@@ -69,7 +69,7 @@ def _segment_solver(model_key: Any, stim_keys: Any, method: str, n_save: int, n_
 
     field = _vector_field(model, stims)
 
-    def cond(t, y, args, **kw):  # noqa: ANN001, ANN202
+    def cond(t, y, args, **kw):
         # (v - theta)/(|dv/dt| + 1 mV/ms): same root as v - theta but time-like, so the root
         # finder's tolerance is a tolerance on time even for the AdEx upswing (~1e14 mV/ms)
         pm, ps, clamp, theta = args

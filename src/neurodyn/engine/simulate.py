@@ -393,7 +393,7 @@ def _positive_time(x: Any, name: str) -> float:
 
 
 def _n_steps(t: float, dt: float, name: str) -> int:
-    n = int(round(t / dt))
+    n = round(t / dt)
     if n < 1 or abs(n * dt - t) > 1e-9 * max(t, 1.0):
         raise ParameterError(
             f"simulate.{name} ({t:g} ms) must be a whole multiple of dt ({dt:g} ms). "
@@ -457,7 +457,7 @@ def _stim_axes(s: AbstractStimulus) -> Any:
     return s.Params(**{k: (None if spec.vector else 0) for k, spec in s._param_specs.items()})
 
 
-def _initial_state(model, pm, init, batched, n_cells, batch_shape, leaf):  # noqa: ANN001, ANN202
+def _initial_state(model, pm, init, batched, n_cells, batch_shape, leaf):
     if batched:
         state = jax.vmap(lambda p: model.init_state(p, jax_math))(pm)
     else:
@@ -472,7 +472,7 @@ def _initial_state(model, pm, init, batched, n_cells, batch_shape, leaf):  # noq
     return state
 
 
-def _final_value(name, carry, stims, ps, model, t_end):  # noqa: ANN001, ANN202
+def _final_value(name, carry, stims, ps, model, t_end):
     if name != "i_ext":
         return getattr(carry[0], name)
     v = getattr(carry[0], model.voltage_var)
@@ -482,7 +482,7 @@ def _final_value(name, carry, stims, ps, model, t_end):  # noqa: ANN001, ANN202
     return total
 
 
-def _apply_batch(model, stims, batch):  # noqa: ANN001, ANN202
+def _apply_batch(model, stims, batch):
     """Apply path-addressed parameter arrays; return the new model, stimuli and labels."""
     import re
 
@@ -548,7 +548,7 @@ def _unit_for(path: str, model: Any, stims: Any) -> str:
 
 
 def _diagnose(spec, model, stims, step_fn, call_args, carry, batch_shape, dt_f,
-              method_name):  # noqa: ANN001, ANN202
+              method_name):
     """Re-run the failing chunk recording the first non-finite step of every variable."""
     from dataclasses import replace
 
@@ -597,7 +597,7 @@ def _suspect_params(model: AbstractNeuronModel, cell: int | None) -> str:
 
 
 def _provenance(model, stims, t_stop, dt, method, seed, dtype, record, record_dt, labels,
-                batch_shape, traced) -> dict[str, Any]:  # noqa: ANN001
+                batch_shape, traced) -> dict[str, Any]:
     def plain(v: Any) -> Any:
         if is_traced(v):
             return "traced"

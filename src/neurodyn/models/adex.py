@@ -11,8 +11,8 @@ from ._base import AbstractNeuronModel, Preset
 __all__ = ["AdEx"]
 
 
-def _step(amplitude: float):  # noqa: ANN202 - returns a stimulus description
-    def make():  # noqa: ANN202
+def _step(amplitude: float):
+    def make():
         from ..stimuli import Step
 
         return Step(amplitude=amplitude, start=0.0)
@@ -25,7 +25,7 @@ _MULLER = ("Naud et al. (2008), values as corrected by P. Mueller to match the p
            "(Brian2 example Naud_et_al_2008_adex_firing_patterns.py)")
 
 
-def _naud(name, c, gl, el, vt, dT, a, tw, b, vr, i, desc, ref=_NAUD):  # noqa: ANN001, ANN202
+def _naud(name, c, gl, el, vt, dT, a, tw, b, vr, i, desc, ref=_NAUD):
     return Preset(
         name=name,
         params=dict(c_m=c, g_l=gl, e_l=el, v_t=vt, delta_t=dT, a=a, tau_w=tw, b=b, v_reset=vr,
@@ -107,13 +107,18 @@ class AdEx(AbstractNeuronModel):
         p.name: p
         for p in [
             _naud("tonic", 200, 10, -70, -50, 2, 2, 30, 0, -58, 500, "tonic spiking (Fig. 4a)"),
-            _naud("adapting", 200, 12, -70, -50, 2, 2, 300, 60, -58, 500, "spike-frequency adaptation (Fig. 4b)"),
-            _naud("initial_burst", 130, 18, -58, -50, 2, 4, 150, 120, -50, 400, "initial burst then tonic (Fig. 4c)"),
-            _naud("regular_bursting", 200, 10, -58, -50, 2, 2, 120, 100, -46, 210, "regular bursting (Fig. 4d)"),
-            _naud("delayed_accelerating", 200, 12, -70, -50, 2, -10, 300, 0, -58, 300, "delayed accelerating (Fig. 4e)"),
+            _naud("adapting", 200, 12, -70, -50, 2, 2, 300, 60, -58, 500,
+                  "spike-frequency adaptation (Fig. 4b)"),
+            _naud("initial_burst", 130, 18, -58, -50, 2, 4, 150, 120, -50, 400,
+                  "initial burst then tonic (Fig. 4c)"),
+            _naud("regular_bursting", 200, 10, -58, -50, 2, 2, 120, 100, -46, 210,
+                  "regular bursting (Fig. 4d)"),
+            _naud("delayed_accelerating", 200, 12, -70, -50, 2, -10, 300, 0, -58, 300,
+                  "delayed accelerating (Fig. 4e)"),
             _naud("delayed_regular_bursting", 100, 10, -65, -50, 2, -10, 90, 30, -47, 110,
                   "delayed regular bursting (Fig. 4f)", _MULLER),
-            _naud("transient", 100, 10, -65, -50, 2, 10, 90, 100, -47, 180, "transient spiking (Fig. 4g)", _MULLER),
+            _naud("transient", 100, 10, -65, -50, 2, 10, 90, 100, -47, 180,
+                  "transient spiking (Fig. 4g)", _MULLER),
             _naud("irregular", 100, 12, -60, -50, 2, -11, 130, 30, -48, 160, "irregular spiking (Fig. 4h)"),
         ]
     }

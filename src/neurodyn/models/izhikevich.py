@@ -21,8 +21,8 @@ def _paper_step(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
     return model.State(v=v, u=u)
 
 
-def _stim(*parts):  # noqa: ANN002, ANN202 - (kind, args) tuples -> lazy stimulus factory
-    def make():  # noqa: ANN202
+def _stim(*parts):
+    def make():
         from .. import stimuli as st
 
         items = []
@@ -33,7 +33,7 @@ def _stim(*parts):  # noqa: ANN002, ANN202 - (kind, args) tuples -> lazy stimulu
     return make
 
 
-def _step(amp: float, start: float = 0.0, stop: float = float("inf")):  # noqa: ANN202
+def _step(amp: float, start: float = 0.0, stop: float = float("inf")):
     return ("Step", dict(amplitude=amp, start=start, stop=stop))
 
 
@@ -42,7 +42,7 @@ _R04 = ("Izhikevich EM (2004) IEEE Trans Neural Netw 15:1063-1070, Fig. 1 (param
         "protocols of the published script figure1.m)")
 
 
-def _p(name, a, b, c, d, v0, stim, t_stop, dt, desc, ref=_R04, **extra):  # noqa: ANN001, ANN202
+def _p(name, a, b, c, d, v0, stim, t_stop, dt, desc, ref=_R04, **extra):
     params = dict(a=a, b=b, c=c, d=d, v_init=v0, **extra)
     return Preset(name=name, params=params, description=desc, reference=ref,
                   stimulus=stim, t_stop=t_stop, dt=dt)
