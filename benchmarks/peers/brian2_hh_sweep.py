@@ -18,7 +18,7 @@ import numpy as np
 
 t_import = time.perf_counter()
 import brian2 as b2  # noqa: E402
-from brian2 import amp, cm, exprel, mV, ms, siemens, uF  # noqa: E402
+from brian2 import amp, cm, exprel, ms, mV, siemens, uF  # noqa: E402
 
 params_path, mode = sys.argv[1], sys.argv[2]
 t_stop = float(sys.argv[3]) if len(sys.argv) > 3 else 500.0
