@@ -1,0 +1,49 @@
+"""Repository hygiene: the README's two commands, CI running the same test command, lint, and
+the tutorial script."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+
+def _readme_commands(repo_root):
+    text = (repo_root / "README.md").read_text()
+    block = text.split("```bash", 1)[1].split("```", 1)[0]
+    return [ln.strip() for ln in block.strip().splitlines() if ln.strip()]
+
+
+def test_readme_starts_with_exactly_two_setup_commands(repo_root):
+    lines = (repo_root / "README.md").read_text().splitlines()
+    assert lines[0].startswith("# ") and lines[2] == "```bash"
+    cmds = _readme_commands(repo_root)
+    assert len(cmds) == 2
+    assert "neurodyn run examples/" in cmds[0] and "pytest" in cmds[1]
+    spec = cmds[0].split("neurodyn run ", 1)[1].split()[0]
+    assert (repo_root / spec).is_file()
+
+
+def test_ci_runs_the_readme_test_command(repo_root):
+    ci = (repo_root / ".ci" / "run").read_text()
+    assert _readme_commands(repo_root)[1] in ci
+    assert "|| true" not in ci and "set -euo pipefail" in ci
+
+
+def test_ruff_clean(repo_root):
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed (pip install -e '.[test]' installs it)")
+    out = subprocess.run([ruff, "check", "src", "tests", "benchmarks", "examples"], cwd=repo_root,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_tutorial_script_runs(repo_root, tmp_path):
+    out = subprocess.run([sys.executable, str(repo_root / "examples" / "tutorial.py"),
+                          str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "g_K recovered: 30.0" in out.stdout
+    names = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert names == ["tutorial_gradient.png", "tutorial_phase_plane.png", "tutorial_simulate.png",
+                     "tutorial_sweep.png"]
