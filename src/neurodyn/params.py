@@ -19,8 +19,7 @@ Numeric parameters may be arrays: their shapes broadcast to the *batch shape* of
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -286,9 +285,6 @@ class Described:
         """Hashable identity of the compiled structure (class and options, not values)."""
         return (type(self), tuple(sorted(self.options().items())))
 
-    def __iter__(self) -> Iterator[Any]:  # pragma: no cover - guard against tuple-unpacking
-        raise TypeError(f"{type(self).__name__} is a description, not a sequence")
-
     def __repr__(self) -> str:
         parts = []
         for k, v in {**self.params(), **self.options()}.items():
@@ -299,27 +295,3 @@ class Described:
             else:
                 parts.append(f"{k}={v!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
-
-    def describe(self) -> str:
-        """A table of parameters: name, value, unit, bounds, doc."""
-        rows = [f"{type(self).__name__}"]
-        for k, spec in self._param_specs.items():
-            v = getattr(self, k)
-            vs = f"{v:g}" if isinstance(v, float) else f"array{np.shape(v)}"
-            rows.append(
-                f"  {k:<12} {vs:>12} {spec.unit:<10} {spec.constraint_text():<18} {spec.doc}"
-            )
-        return "\n".join(rows)
-
-
-def require(cond: bool, owner: str, message: str) -> None:
-    """Raise a :class:`ParameterError` prefixed with ``owner`` unless ``cond`` holds."""
-    if not cond:
-        raise ParameterError(f"{owner}: {message}")
-
-
-def finite_float(x: Any) -> bool:
-    try:
-        return math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False

@@ -28,7 +28,7 @@ import numpy as np
 
 from .errors import ParameterError, UnitError
 from .params import INPUT_UNIT, Described, option, param
-from .units import Quantity, describe_dimension, parse_unit, same_dimension, to_unit
+from .units import Quantity, describe_dimension, same_dimension, to_unit
 
 __all__ = [
     "AbstractStimulus",
@@ -450,6 +450,3 @@ def poisson_times(rate: float, t_stop: float, *, seed: int = 0, t_start: float =
 def _dtype(dt: Any) -> Any:
     return getattr(dt, "dtype", np.float64)
 
-
-def input_unit_of(model: Any) -> str:
-    return parse_unit(model.input_unit).name

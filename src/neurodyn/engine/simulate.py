@@ -174,7 +174,7 @@ def simulate(
     ps_raw = [s.params() for s in stims]
     traced = any(is_traced(v) for v in pm_raw.values()) or any(
         is_traced(v) for d in ps_raw for v in d.values()) or any(
-        is_traced(v) for v in (init or {}).values()) or is_traced(dt)
+        is_traced(v) for v in (init or {}).values())
     shapes = [np.shape(v) for v in pm_raw.values()]
     for s, d in zip(stims, ps_raw):
         shapes += [np.shape(v) for k, v in d.items() if not s._param_specs[k].vector]
@@ -211,7 +211,7 @@ def simulate(
     refr0 = jnp.zeros((n_cells,) if batched else (), dtype=jnp.int32)
     key = jax.random.PRNGKey(int(seed))
     keys = jax.vmap(lambda i: jax.random.fold_in(key, i))(jnp.arange(n_cells)) if batched else key
-    dt_arr = jnp.asarray(dt_f if not is_traced(dt) else dt, dtype=jnp.float64)
+    dt_arr = jnp.asarray(dt_f, dtype=jnp.float64)
 
     # ------------------------------------------------------------------ chunking
     n_samples_total = -(-n_steps // every)  # blocks of `every` steps (the last may be partial)

@@ -119,6 +119,19 @@ class AbstractNeuronModel(Described):
         """Value of the membrane variable at which a reset-model spike is timed (mV)."""
         raise NotImplementedError
 
+    def _require_below(self, lower: str, upper: str, fix: str) -> None:
+        """Raise unless parameter ``lower`` < parameter ``upper`` (element-wise; both in mV)."""
+        import numpy as np
+
+        from ..errors import ParameterError
+
+        lo, hi = getattr(self, lower), getattr(self, upper)
+        if np.any(np.asarray(lo) >= np.asarray(hi)):
+            raise ParameterError(
+                f"{type(self).__name__}.{lower} must be < {upper} ({hi} mV); got {lo} mV. "
+                f"Fix: {fix}"
+            )
+
     def refractory_period(self, p: Any) -> Any:
         """Absolute refractory period in ms (0: none)."""
         return 0.0
@@ -141,10 +154,6 @@ class AbstractNeuronModel(Described):
         """A model built from a named literature preset, optionally with some values changed."""
         key = _match_preset(cls, name)
         return cls(**{**cls.presets[key].params, **overrides})
-
-    @classmethod
-    def preset_names(cls) -> list[str]:
-        return list(cls.presets)
 
 
 def _match_preset(cls: type[AbstractNeuronModel], name: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..errors import ParameterError
 from ..params import param
 from ._base import AbstractNeuronModel, Preset
 
@@ -124,13 +123,7 @@ class AdEx(AbstractNeuronModel):
     }
 
     def _check(self) -> None:
-        import numpy as np
-
-        if np.any(np.asarray(self.v_reset) >= np.asarray(self.v_peak)):
-            raise ParameterError(
-                f"AdEx.v_reset must be < v_peak ({self.v_peak} mV); got {self.v_reset} mV. "
-                "Fix: lower v_reset below the spike cut-off."
-            )
+        self._require_below("v_reset", "v_peak", "lower v_reset below the spike cut-off.")
 
     def init_state(self, p: Any, xp: Any) -> Any:
         return self.State(v=p.v_init + 0.0 * p.e_l, w=p.w_init + 0.0 * p.e_l)

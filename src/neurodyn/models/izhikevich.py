@@ -183,15 +183,7 @@ class Izhikevich(AbstractNeuronModel):
         super().__post_init__()
 
     def _check(self) -> None:
-        import numpy as np
-
-        from ..errors import ParameterError
-
-        if np.any(np.asarray(self.c) >= np.asarray(self.v_peak)):
-            raise ParameterError(
-                f"Izhikevich.c must be < v_peak ({self.v_peak} mV); got {self.c} mV. "
-                "Fix: the reset potential must lie below the spike cut-off."
-            )
+        self._require_below("c", "v_peak", "the reset potential must lie below the spike cut-off.")
 
     def init_state(self, p: Any, xp: Any) -> Any:
         return self.State(v=p.v_init + 0.0 * p.a, u=p.u_init + 0.0 * p.a)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..errors import ParameterError
 from ..params import param
 from ._base import AbstractNeuronModel
 
@@ -60,13 +59,8 @@ class LIF(AbstractNeuronModel):
     v_init: float = param(-60.0, unit="mV", bounds=(-200.0, 200.0), doc="initial membrane potential")
 
     def _check(self) -> None:
-        import numpy as np
-
-        if np.any(np.asarray(self.v_reset) >= np.asarray(self.v_th)):
-            raise ParameterError(
-                f"LIF.v_reset must be < v_th ({self.v_th} mV); got {self.v_reset} mV. "
-                "Fix: lower v_reset or raise v_th, otherwise the neuron fires at every step."
-            )
+        self._require_below("v_reset", "v_th", "lower v_reset or raise v_th, otherwise the neuron "
+                            "fires at every step.")
 
     @property
     def tau_m(self) -> Any:
