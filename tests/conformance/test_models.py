@@ -102,3 +102,19 @@ def test_same_seed_is_deterministic(cls):
     b = nd.simulate(cls(), 30.0, 0.025, **kw)
     np.testing.assert_array_equal(a.trace("v"), b.trace("v"))
     np.testing.assert_array_equal(a.spike_times(), b.spike_times())
+
+
+@pytest.mark.parametrize("cls", [c for c in MODELS if c.gate_vars], ids=lambda c: c.__name__)
+def test_gating_agrees_with_linearized(cls):
+    """Relaxation form (x_inf, k) and the linear form (A, B) describe the same dx/dt."""
+    for opts in ({}, *({k: c} for k, o in cls.option_specs().items() for c in (o.choices or ()))):
+        m = cls(**opts)
+        p = m.param_values()
+        s = m.init_state(p, numpy_math)
+        v = np.linspace(-100.0, 50.0, 151)
+        s = s._replace(v=v)
+        a, b = m.linearized(p, s, 0.0, numpy_math)
+        for name, (x_inf, k) in zip(m.gate_vars, m.gating(p, v, numpy_math)):
+            np.testing.assert_allclose(getattr(a, name), k * x_inf, rtol=1e-12)
+            np.testing.assert_allclose(getattr(b, name), -k, rtol=1e-12)
+            assert np.all((x_inf >= 0) & (x_inf <= 1) & (k > 0))

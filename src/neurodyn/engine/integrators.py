@@ -52,25 +52,46 @@ def _expstep(b: Any, dt: Any, xp: Any) -> Any:
     return xp.where(small, dt * (1.0 + 0.5 * z), (xp.exp(z) - 1.0) / b_safe)
 
 
+def _exponential(model: Any, p: Any, s: Any, i_ext: Any, v: Any, dt: Any, xp: Any,
+                 keep: dict[str, Any]) -> Any:
+    """Exact exponential update of every variable over ``dt`` with the others frozen.
+
+    Gating variables (``model.gate_vars``) use their relaxation form at membrane potential ``v``:
+    ``x_inf + (x - x_inf) exp(-k dt)``; the others ``x + (A + B x)(exp(B dt) - 1)/B`` from
+    :meth:`linearized`. Variables in ``keep`` take the given value.
+    """
+    gates = dict(zip(model.gate_vars, model.gating(p, v, xp))) if model.gate_vars else {}
+    rest = [n for n in s._fields if n not in gates and n not in keep]
+    a = b = None
+    if rest:
+        a, b = model.linearized(p, s, i_ext, xp)
+    out = []
+    for name, x in zip(s._fields, s):
+        if name in keep:
+            out.append(keep[name])
+        elif name in gates:
+            x_inf, k = gates[name]
+            out.append(x_inf + (x - x_inf) * xp.exp(-k * dt))
+        else:
+            ai, bi = getattr(a, name), getattr(b, name)
+            out.append(x + (ai + bi * x) * _expstep(bi, dt, xp))
+    return type(s)(*out)
+
+
 def exp_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
     """Exponential Euler: ``x += (A + B x)(exp(B dt) - 1)/B`` with ``dx/dt = A + B x``."""
-    a, b = model.linearized(p, s, i_at(0.0), xp)
-    return type(s)(*(x + (ai + bi * x) * _expstep(bi, dt, xp) for x, ai, bi in zip(s, a, b)))
+    v = getattr(s, model.voltage_var)
+    return _exponential(model, p, s, i_at(0.0), v, dt, xp, {})
 
 
 def backward_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
     """NEURON's fixed-step scheme (staggered): implicit v, then exponential gates at the new v."""
     i_mid = i_at(0.5)
     vname = model.voltage_var
-    k = s._fields.index(vname)
     a, b = model.linearized(p, s, i_mid, xp)
-    v_new = (s[k] + dt * a[k]) / (1.0 - dt * b[k])
+    v_new = (getattr(s, vname) + dt * getattr(a, vname)) / (1.0 - dt * getattr(b, vname))
     s_mid = s._replace(**{vname: v_new})
-    a2, b2 = model.linearized(p, s_mid, i_mid, xp)
-    out = []
-    for j, (x, ai, bi) in enumerate(zip(s, a2, b2)):
-        out.append(v_new if j == k else x + (ai + bi * x) * _expstep(bi, dt, xp))
-    return type(s)(*out)
+    return _exponential(model, p, s_mid, i_mid, v_new, dt, xp, {vname: v_new})
 
 
 def rk4(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:

@@ -14,6 +14,9 @@ step keeps the largest output (and its host-side scan) small. A cell that spikes
 spike block raises the ``overflow`` flag and the caller re-runs the chunk with
 ``spike_block = 1``, so no spike is ever dropped.
 
+Batched runs are the same code on arrays of shape ``(cells,)`` (the model maths is element-wise);
+outputs are time-major, ``(blocks, cells)``.
+
 Two loop forms:
 
 * eager runs (``dynamic=True``): ``fori_loop`` over a *traced* number of blocks, writing into
@@ -122,13 +125,12 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
                 s_new, refr_new = s_int, refr
             # stimulus states advance with their own exact updates; random draws depend only on
             # (seed, batch index, global step, stimulus index): independent of the chunking
-            k_step = jax.random.fold_in(key, n) if any_random else None
             new_sst = []
             for j, (st, p, ss) in enumerate(zip(stims, ps, sst)):
                 if st.stateful:
                     # stimuli work in float64 (their params, state and draws)
-                    d = st.draws(p, jax.random.fold_in(k_step, j), 1, dt) if any_random else None
-                    ss = st.advance(p, ss, None if d is None else d[0], t, dt, xp)
+                    d = _draw(st, p, key, n, j, dt) if any_random else None
+                    ss = st.advance(p, ss, d, t, dt, xp)
                 new_sst.append(ss)
             out = None
             active = (n < n_total) if spec.masked else None
@@ -147,15 +149,15 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
                     frac = jnp.ones_like(x_old)
                 if active is not None:
                     hit = hit & active
-                out = jnp.where(hit, frac.astype(jnp.float32), jnp.float32(-1.0))
+                out = (hit, frac.astype(jnp.float32))
             c_new = (s_new, tuple(new_sst), refr_new)
             if active is not None:
                 c_new = _tree_where(active, c_new, (s, sst, refr))
-            if spec.diagnose:
+            if spec.diagnose:  # bad[..., k]: first step at which variable k was not finite
                 bad = c[3]
                 for k_var, x in enumerate(s_new):
-                    first = (bad[k_var] < 0) & ~jnp.isfinite(x)
-                    bad = bad.at[k_var].set(jnp.where(first, n, bad[k_var]))
+                    first = (bad[..., k_var] < 0) & ~jnp.isfinite(x)
+                    bad = bad.at[..., k_var].set(jnp.where(first, n, bad[..., k_var]))
                 c_new = (*c_new, bad)
             return c_new, out
 
@@ -173,19 +175,19 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
         def spike_block(c, base):
             """``sb`` steps; the in-block spike offset and whether a cell spiked twice."""
             if sb == 1:
-                c, spk = one_step(c, base)
-                return c, spk, jnp.zeros((), bool)
+                c, (hit, frac) = one_step(c, base)
+                return c, jnp.where(hit, frac, jnp.float32(-1.0)), jnp.zeros((), bool)
 
             def inner(c2, n):
                 cm, acc, cnt = c2
-                cm, out = one_step(cm, n)
-                hit = out >= 0
-                acc = jnp.where(hit, (n - base).astype(jnp.float32) + out, acc)
+                cm, (hit, frac) = one_step(cm, n)
+                acc = jnp.where(hit, (n - base).astype(jnp.float32) + frac, acc)
                 return (cm, acc, cnt + hit.astype(jnp.int32)), None
 
-            init = (c, jnp.full((), -1.0, jnp.float32), jnp.zeros((), jnp.int32))
+            shape = jnp.shape(c[0][0])  # (cells,) or ()
+            init = (c, jnp.full(shape, -1.0, jnp.float32), jnp.zeros(shape, jnp.int32))
             (c, acc, cnt), _ = jax.lax.scan(inner, init, base + jnp.arange(sb))
-            return c, acc, cnt > 1
+            return c, acc, jnp.any(cnt > 1)
 
         def block(c, j):
             """One block of ``every`` steps: sample, then advance."""
@@ -199,7 +201,7 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
                 return c, sample, None, None
             if n_sub == 1:
                 c, spk, over = spike_block(c, base)
-                return c, sample, spk[None], over
+                return c, sample, spk[None], over  # (1, cells): one row per spike block
 
             def sub(c2, b):
                 c2, spk, over = spike_block(c2, base + b * sb)
@@ -209,10 +211,13 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
             return c, sample, spk, jnp.any(over)
 
         if spec.dynamic:
-            # preallocated outputs, a traced number of blocks
+            # preallocated, time-major outputs (one contiguous row per block), a traced number
+            # of blocks
             dtype = carry[0][0].dtype
-            samples = tuple(jnp.zeros((n_blocks,), dtype) for _ in spec.record)
-            spikes = jnp.full((n_blocks * n_sub,), -1.0, jnp.float32) if det is not None else None
+            cells = jnp.shape(carry[0][0])
+            samples = tuple(jnp.zeros((n_blocks, *cells), dtype) for _ in spec.record)
+            spikes = (jnp.full((n_blocks * n_sub, *cells), -1.0, jnp.float32)
+                      if det is not None else None)
             over0 = jnp.zeros((), bool)
 
             def body(j, state):
@@ -220,7 +225,8 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
                 c, sample, s_blk, o_blk = block(c, j)
                 smp = tuple(buf.at[j].set(v) for buf, v in zip(smp, sample))
                 if spk is not None:
-                    spk = jax.lax.dynamic_update_slice(spk, s_blk, (j * n_sub,))
+                    zero = (0,) * len(cells)
+                    spk = jax.lax.dynamic_update_slice(spk, s_blk, (j * n_sub, *zero))
                     over = over | o_blk
                 return c, smp, spk, over
 
@@ -235,7 +241,7 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
 
             carry, (samples, spikes, over) = jax.lax.scan(scan_body, carry, jnp.arange(n_blocks))
             if spikes is not None:
-                spikes = spikes.reshape(-1)
+                spikes = spikes.reshape((-1, *spikes.shape[2:]))
             overflow = jnp.zeros((), bool) if over is None else jnp.any(over)
         finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in carry[0]]))
         return carry, samples, spikes, finite, overflow
@@ -246,19 +252,26 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
 _TEMPLATES: dict[KernelSpec, tuple[Any, Any, Any]] = {}
 
 
+def _draw(st: Any, p: Any, key: Any, n: Any, j: int, dt: Any) -> Any:
+    """Stimulus ``j``'s random draw for step ``n``; per cell when ``key`` is a batch of keys."""
+
+    def one(p1: Any, k1: Any) -> Any:
+        d = st.draws(p1, jax.random.fold_in(jax.random.fold_in(k1, n), j), 1, dt)
+        return None if d is None else d[0]
+
+    if key.ndim == 1:  # a single key: unbatched run
+        return one(p, key)
+    axes = st.Params(**{k: (None if sp.vector else 0) for k, sp in st._param_specs.items()})
+    return jax.vmap(one, in_axes=(axes, 0))(p, key)
+
+
 @functools.lru_cache(maxsize=256)
 def _cached(spec: KernelSpec) -> Any:
+    # Batched runs use the same code on (cells,) arrays: the model maths is element-wise, and an
+    # explicit time-major layout writes each block's outputs as one contiguous row (vmap put the
+    # batch axis first and made every block write 1000 cache lines, then a transpose).
     model, stims, step_fn = _TEMPLATES[spec]
-    fn = build_kernel(spec, model, stims, step_fn)
-    if spec.batched:
-        ps_axes = tuple(
-            st.Params(**{k: (None if sp.vector else 0) for k, sp in st._param_specs.items()})
-            for st in stims
-        )
-        # spikes come out (blocks, cells): no transpose of the largest output
-        fn = jax.vmap(fn, in_axes=(0, ps_axes, 0, 0, None, None, None, None, None),
-                      out_axes=(0, 0, 1, 0, 0))
-    return jax.jit(fn)
+    return jax.jit(build_kernel(spec, model, stims, step_fn))
 
 
 def get_kernel(

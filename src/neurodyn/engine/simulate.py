@@ -257,7 +257,7 @@ def simulate(
                                            n_samp, jnp.asarray(n_steps, step_dtype), dt_arr, 0.0)
         traces = {}
         for name, x in zip(record_vars, samples):
-            x = jnp.moveaxis(x, 0, -1) if not batched else x
+            x = jnp.moveaxis(x, 0, -1)  # time-major -> (cells, samples)
             if n_steps % every == 0:
                 last = _final_value(name, carry, stims, ps, model, n_steps * dt_arr)
                 x = jnp.concatenate([x, last[..., None]], axis=-1)
@@ -292,14 +292,14 @@ def simulate(
                      jnp.asarray(n_steps, step_dtype), dt_arr, 0.0)
         new_carry, samples, spk, finite, overflow = kernel(*call_args)
         sb = spike_block
-        if spk is not None and bool(np.any(np.asarray(overflow))):
+        if spk is not None and bool(overflow):
             # a cell spiked twice within one spike block: redo this chunk step by step (exact)
             from dataclasses import replace as _replace
 
             exact = get_kernel(_replace(spec, spike_block=1), model, stims, step_fn)
             new_carry, samples, spk, finite, _ = exact(*call_args)
             sb, n_reruns = 1, n_reruns + 1
-        finite = bool(finite) if not batched else bool(np.all(np.asarray(finite)))
+        finite = bool(finite)
         if not finite:
             err = _diagnose(spec, model, stims, step_fn, call_args, carry, batch_shape, dt_f,
                             method_name)
@@ -313,7 +313,7 @@ def simulate(
         n_keep = n_run
         for name, x in zip(record_vars, samples):
             x = np.asarray(x)
-            rec_chunks[name].append(x[:, :n_keep] if batched else x[:n_keep])
+            rec_chunks[name].append(x[:n_keep].T if batched else x[:n_keep])
         if spk is not None:
             off = np.asarray(spk).reshape(-1, n_cells)  # (blocks, cells): steps into the block
             blocks, ids = np.nonzero(off >= 0)

@@ -12,6 +12,9 @@ Required
     ``input_unit``, :meth:`init_state`, :meth:`derivatives`.
 Optional
     :meth:`linearized` (for exponential and backward Euler),
+    ``gate_vars`` and :meth:`gating`: gating variables in relaxation form
+    ``dx/dt = k (x_inf - x)``, which the exponential integrators update exactly as
+    ``x_inf + (x - x_inf) exp(-k dt)`` (NEURON's ``cnexp``; one division and one exponential),
     the reset interface (``has_reset = True``, :meth:`spike_condition`, :meth:`reset`,
     :meth:`spike_threshold`, :meth:`refractory_period`, :meth:`refractory_state`),
     ``methods`` (model-specific integration schemes by name, e.g. a paper's published scheme).
@@ -77,6 +80,7 @@ class AbstractNeuronModel(Described):
     state_vars: ClassVar[dict[str, str]] = {}
     input_unit: ClassVar[str] = "1"
     input_doc: ClassVar[str] = "external input"
+    gate_vars: ClassVar[tuple[str, ...]] = ()
     has_reset: ClassVar[bool] = False
     default_method: ClassVar[str] = "rk4"
     methods: ClassVar[dict[str, Callable[..., Any]]] = {}
@@ -106,6 +110,12 @@ class AbstractNeuronModel(Described):
         """
         d = self.derivatives(p, s, i_ext, xp)
         return d, self.State(*(xp.zeros_like(x) for x in d))
+
+    def gating(self, p: Any, v: Any, xp: Any) -> tuple[tuple[Any, Any], ...]:
+        """``(x_inf, k)`` of each gating variable (``gate_vars`` order) at membrane potential ``v``,
+        with ``dx/dt = k (x_inf - x)``; ``k = 1/tau`` in 1/ms. Must agree with :meth:`linearized`
+        (``A = k x_inf``, ``B = -k``)."""
+        raise NotImplementedError
 
     def spike_condition(self, p: Any, s: Any, xp: Any) -> Any:
         """Boolean: the state after a step has reached the spike condition (reset models)."""

@@ -88,6 +88,7 @@ class HodgkinHuxley(AbstractNeuronModel):
     state_vars: ClassVar[dict[str, str]] = {"v": "mV", "m": "1", "h": "1", "n": "1"}
     input_unit: ClassVar[str] = "uA/cm2"
     input_doc: ClassVar[str] = "injected current density"
+    gate_vars: ClassVar[tuple[str, ...]] = ("m", "h", "n")
     default_method: ClassVar[str] = "exp_euler"
 
     g_na: float = param(120.0, unit="mS/cm2", bounds=(0.0, None), doc="peak Na+ conductance density",
@@ -116,29 +117,23 @@ class HodgkinHuxley(AbstractNeuronModel):
     def _phi(self, p: Any, xp: Any) -> Any:
         return xp.power(p.q10, (p.celsius - 6.3) / 10.0)
 
-    def _gates(self, p: Any, v: Any, xp: Any) -> tuple[Any, ...]:
-        """``(A, B)`` of dx/dt = A + B*x for m, h, n: ``A = phi*alpha``, ``B = -phi*(alpha+beta)``.
+    def gating(self, p: Any, v: Any, xp: Any) -> tuple[tuple[Any, Any], ...]:
+        """``(x_inf, k)`` for m, h, n with ``dx/dt = k (x_inf - x)``, ``k = phi (alpha + beta)``.
 
-        With ``rates="neuron_table"``, ``x_inf`` and ``tau_x`` are interpolated in NEURON's table
-        (as ``hh.mod`` does) and ``A = x_inf/tau``, ``B = -1/tau``.
+        With ``rates="neuron_table"``, ``x_inf`` and ``tau_x = 1/(alpha + beta)`` are interpolated
+        in NEURON's table (as ``hh.mod`` does) and ``k = phi / tau_x``.
         """
         phi = self._phi(p, xp)
-        out = []
         if self.rates == "neuron_table":
             r = xp.interp_uniform(xp.asarray(_TABLE), v, -100.0, 1.0)
-            for k in range(3):
-                rate = phi / r[2 * k + 1]
-                out += [r[2 * k] * rate, -rate]
-            return tuple(out)
+            return tuple((r[2 * j], phi / r[2 * j + 1]) for j in range(3))
         am, bm, ah, bh, an, bn = _rates(v, xp)
-        for a, b in ((am, bm), (ah, bh), (an, bn)):
-            out += [phi * a, -phi * (a + b)]
-        return tuple(out)
+        return tuple((a / (a + b), phi * (a + b)) for a, b in ((am, bm), (ah, bh), (an, bn)))
 
     def init_state(self, p: Any, xp: Any) -> Any:
-        v = p.v_init
-        a_m, b_m, a_h, b_h, a_n, b_n = self._gates(p, v + 0.0 * p.g_na, xp)
-        return self.State(v=v + 0.0 * a_m, m=-a_m / b_m, h=-a_h / b_h, n=-a_n / b_n)
+        v = p.v_init + 0.0 * p.g_na
+        (m, _), (h, _), (n, _) = self.gating(p, v, xp)
+        return self.State(v=v + 0.0 * m, m=m, h=h, n=n)
 
     def _membrane(self, p: Any, s: Any, i_ext: Any) -> tuple[Any, Any]:
         """(A, B) of dv/dt = A + B*v for fixed gates."""
@@ -151,8 +146,9 @@ class HodgkinHuxley(AbstractNeuronModel):
 
     def linearized(self, p: Any, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
         a_v, b_v = self._membrane(p, s, i_ext)
-        a_m, b_m, a_h, b_h, a_n, b_n = self._gates(p, s.v, xp)
-        return self.State(v=a_v, m=a_m, h=a_h, n=a_n), self.State(v=b_v, m=b_m, h=b_h, n=b_n)
+        (mi, km), (hi, kh), (ni, kn) = self.gating(p, s.v, xp)
+        return (self.State(v=a_v, m=km * mi, h=kh * hi, n=kn * ni),
+                self.State(v=b_v, m=-km, h=-kh, n=-kn))
 
     def derivatives(self, p: Any, s: Any, i_ext: Any, xp: Any) -> Any:
         a, b = self.linearized(p, s, i_ext, xp)
