@@ -183,6 +183,7 @@ NEURODYN_CONFIGS = [
     ("nd_f64_table_be", "float64", "neuron_table", "backward_euler",
      "f64 neuron_table + backward_euler (NEURON)"),
     ("nd_f64_exact_ee", "float64", "exact", "exp_euler", "f64 exact + exp_euler (Brian2)"),
+    ("nd_f64_exact_be", "float64", "exact", "backward_euler", "f64 exact + backward_euler"),
     ("nd_f32_table_be", "float32", "neuron_table", "backward_euler",
      "f32 neuron_table + backward_euler (NEURON)"),
     ("nd_f32_exact_ee", "float32", "exact", "exp_euler", "f32 exact + exp_euler (Brian2)"),
