@@ -9,6 +9,7 @@ import platform
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jax
@@ -125,7 +126,6 @@ def simulate(
             f"simulate: model must be a neurodyn model (e.g. neurodyn.models.HodgkinHuxley()); "
             f"got {model!r} ({type(model).__name__}). Fix: instantiate the model class."
         )
-    mname = type(model).__name__
     t_stop_f = _positive_time(t_stop, "t_stop")
     dt_f = _positive_time(dt, "dt")
     stims = as_stimuli(stimulus)
@@ -245,37 +245,93 @@ def simulate(
         masked=n_steps % every != 0,
     )
     kernel = get_kernel(spec, model, stims, step_fn)
-    carry = (state0, sst0, refr0)
-    args = (pm, ps)
-    step_dtype = jnp.int64 if jax.config.read("jax_enable_x64") else jnp.int32
 
     provenance = _provenance(model, stims, t_stop_f, dt_f, method_name, seed, dtype, record_vars,
                              every * dt_f, labels, batch_shape, traced)
 
+    plan = _Plan(model=model, stims=stims, step_fn=step_fn, spec=spec, kernel=kernel, pm=pm,
+                 ps=ps, carry=(state0, sst0, refr0), keys=keys, dt=dt_f, dt_arr=dt_arr,
+                 step_dtype=jnp.int64 if jax.config.read("jax_enable_x64") else jnp.int32,
+                 n_steps=n_steps, every=every, n_blocks=n_samp, n_chunks=n_chunks,
+                 n_blocks_total=n_samples_total, batch_shape=batch_shape, n_cells=n_cells,
+                 record=record_vars, detector=detector, labels=labels, provenance=provenance)
     if traced:
-        carry, samples, spk, _, _ = kernel(*args, carry, keys, jnp.asarray(0, step_dtype),
-                                           n_samp, jnp.asarray(n_steps, step_dtype), dt_arr, 0.0)
-        traces = {}
-        for name, x in zip(record_vars, samples):
-            x = jnp.moveaxis(x, 0, -1)  # time-major -> (cells, samples)
-            if n_steps % every == 0:
-                last = _final_value(name, carry, stims, ps, model, n_steps * dt_arr)
-                x = jnp.concatenate([x, last[..., None]], axis=-1)
-            traces[name] = x.reshape((*batch_shape, -1)) if batched else x
-        n_out = n_samples_total + (1 if n_steps % every == 0 else 0)
-        t = jnp.arange(n_out) * (every * dt_arr)
-        sp = None
-        if detector is not None:
-            frac = spk[:n_steps] if not batched else spk[:n_steps].T
-            sp = Spikes.from_dense(frac.reshape((*batch_shape, -1)), dt_arr, batch_shape)
-        return Result(
-            t=t, traces=traces, units=_units(model, record_vars), spikes=sp, batch=labels,
-            batch_shape=batch_shape, provenance=provenance,
-            final_state=dict(zip(model.state_vars, carry[0])),
-        )
+        return _run_traced(plan)
+    return _run_eager(plan, progress=progress, throw=throw, wall0=wall0)
 
-    # ------------------------------------------------------------------ eager chunked run
-    rec_chunks: dict[str, list[np.ndarray]] = {v: [] for v in record_vars}
+
+@dataclass
+class _Plan:
+    """Everything a run needs once the description has been turned into arrays and a kernel."""
+
+    model: AbstractNeuronModel
+    stims: tuple[Any, ...]
+    step_fn: Any
+    spec: KernelSpec
+    kernel: Any
+    pm: Any
+    ps: Any
+    carry: Any
+    keys: Any
+    dt: float
+    dt_arr: Any
+    step_dtype: Any
+    n_steps: int
+    every: int
+    n_blocks: int
+    n_chunks: int
+    n_blocks_total: int
+    batch_shape: tuple[int, ...]
+    n_cells: int
+    record: tuple[str, ...]
+    detector: SpikeDetector | None
+    labels: dict[str, Any]
+    provenance: dict[str, Any]
+
+    @property
+    def batched(self) -> bool:
+        return self.batch_shape != ()
+
+    @property
+    def n_out(self) -> int:
+        """Samples per trace: one per block, plus the final state if it falls on the grid."""
+        return self.n_blocks_total + (1 if self.n_steps % self.every == 0 else 0)
+
+    def call_args(self, carry: Any, step0: int, n_run: int) -> tuple[Any, ...]:
+        return (self.pm, self.ps, carry, self.keys, jnp.asarray(step0, self.step_dtype),
+                jnp.asarray(n_run), jnp.asarray(self.n_steps, self.step_dtype), self.dt_arr, 0.0)
+
+
+def _run_traced(plan: _Plan) -> Result:
+    """One traced scan (inside jax.grad/jit/vmap): results stay JAX arrays."""
+    model, batched, batch_shape = plan.model, plan.batched, plan.batch_shape
+    carry, samples, spk, _, _ = plan.kernel(*plan.call_args(plan.carry, 0, plan.n_blocks))
+    traces = {}
+    for name, x in zip(plan.record, samples):
+        x = jnp.moveaxis(x, 0, -1)  # time-major -> (cells, samples)
+        if plan.n_steps % plan.every == 0:
+            last = _final_value(name, carry, plan.stims, plan.ps, model, plan.n_steps * plan.dt_arr)
+            x = jnp.concatenate([x, last[..., None]], axis=-1)
+        traces[name] = x.reshape((*batch_shape, -1)) if batched else x
+    t = jnp.arange(plan.n_out) * (plan.every * plan.dt_arr)
+    sp = None
+    if plan.detector is not None:
+        frac = spk[:plan.n_steps] if not batched else spk[:plan.n_steps].T
+        sp = Spikes.from_dense(frac.reshape((*batch_shape, -1)), plan.dt_arr, batch_shape)
+    return Result(
+        t=t, traces=traces, units=_units(model, plan.record), spikes=sp, batch=plan.labels,
+        batch_shape=batch_shape, provenance=plan.provenance,
+        final_state=dict(zip(model.state_vars, carry[0])),
+    )
+
+
+def _run_eager(plan: _Plan, *, progress: bool | None, throw: bool, wall0: float) -> Result:
+    """Chunk by chunk: stream recordings and spikes to host memory, check for NaN/Inf, report
+    progress; re-run a chunk step by step when a spike block overflows."""
+    model, batched, batch_shape, n_cells = plan.model, plan.batched, plan.batch_shape, plan.n_cells
+    n_steps, every, n_samp, dt_f = plan.n_steps, plan.every, plan.n_blocks, plan.dt
+    carry = plan.carry
+    rec_chunks: dict[str, list[np.ndarray]] = {v: [] for v in plan.record}
     spk_times: list[np.ndarray] = []
     spk_ids: list[np.ndarray] = []
     status, message = Status.SUCCESS, ""
@@ -284,25 +340,21 @@ def simulate(
     t_loop0 = time.perf_counter()
     steps_done = 0
     n_reruns = 0
-    for c in range(n_chunks):
+    for c in range(plan.n_chunks):
         step0 = c * n_samp * every
         t_c0 = time.perf_counter()
-        n_run = min(n_samp, n_samples_total - c * n_samp)
-        call_args = (*args, carry, keys, jnp.asarray(step0, step_dtype), jnp.asarray(n_run),
-                     jnp.asarray(n_steps, step_dtype), dt_arr, 0.0)
-        new_carry, samples, spk, finite, overflow = kernel(*call_args)
-        sb = spike_block
+        n_run = min(n_samp, plan.n_blocks_total - c * n_samp)
+        call_args = plan.call_args(carry, step0, n_run)
+        new_carry, samples, spk, finite, overflow = plan.kernel(*call_args)
+        sb = plan.spec.spike_block
         if spk is not None and bool(overflow):
             # a cell spiked twice within one spike block: redo this chunk step by step (exact)
-            from dataclasses import replace as _replace
-
-            exact = get_kernel(_replace(spec, spike_block=1), model, stims, step_fn)
+            exact = get_kernel(replace(plan.spec, spike_block=1), model, plan.stims, plan.step_fn)
             new_carry, samples, spk, finite, _ = exact(*call_args)
             sb, n_reruns = 1, n_reruns + 1
-        finite = bool(finite)
-        if not finite:
-            err = _diagnose(spec, model, stims, step_fn, call_args, carry, batch_shape, dt_f,
-                            method_name)
+        if not bool(finite):
+            err = _diagnose(plan.spec, model, plan.stims, plan.step_fn, call_args, carry,
+                            batch_shape, dt_f, plan.provenance["method"])
             if bar is not None:
                 bar.close()
             if throw:
@@ -310,10 +362,9 @@ def simulate(
             status, message = Status.NONFINITE, str(err)
             break
         carry = new_carry
-        n_keep = n_run
-        for name, x in zip(record_vars, samples):
+        for name, x in zip(plan.record, samples):
             x = np.asarray(x)
-            rec_chunks[name].append(x[:n_keep].T if batched else x[:n_keep])
+            rec_chunks[name].append(x[:n_run].T if batched else x[:n_run])
         if spk is not None:
             off = np.asarray(spk).reshape(-1, n_cells)  # (blocks, cells): steps into the block
             blocks, ids = np.nonzero(off >= 0)
@@ -326,11 +377,11 @@ def simulate(
         elapsed = time.perf_counter() - t_c0
         if c == 0:
             compile_s = elapsed
-        if bar is None and _want_progress(progress, elapsed, n_chunks):
+        if bar is None and _want_progress(progress, elapsed, plan.n_chunks):
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=n_steps, unit="step", unit_scale=True, desc=f"simulate {mname}",
-                       initial=steps_done, leave=False)
+            bar = tqdm(total=n_steps, unit="step", unit_scale=True,
+                       desc=f"simulate {type(model).__name__}", initial=steps_done, leave=False)
         elif bar is not None:
             bar.update(steps_done - bar.n)
     if bar is not None:
@@ -338,32 +389,31 @@ def simulate(
     run_s = time.perf_counter() - t_loop0
 
     traces = {}
-    for name in record_vars:
+    for name in plan.record:
         parts = rec_chunks[name]
         x = np.concatenate(parts, axis=-1) if parts else np.zeros((*((n_cells,) if batched else ()), 0))
         if status is Status.SUCCESS and n_steps % every == 0:
-            last = np.asarray(_final_value(name, carry, stims, ps, model, n_steps * dt_f))
+            last = np.asarray(_final_value(name, carry, plan.stims, plan.ps, model, n_steps * dt_f))
             x = np.concatenate([x, last[..., None]], axis=-1)
         traces[name] = x.reshape((*batch_shape, -1)) if batched else x
-    n_out = next(iter(traces.values())).shape[-1] if traces else (
-        n_samples_total + (1 if n_steps % every == 0 else 0))
+    n_out = next(iter(traces.values())).shape[-1] if traces else plan.n_out
     t = np.arange(n_out) * (every * dt_f)
     sp = None
-    if detector is not None:
+    if plan.detector is not None:
         times = np.concatenate(spk_times) if spk_times else np.zeros(0)
         ids = np.concatenate(spk_ids).astype(np.int64) if spk_ids else np.zeros(0, np.int64)
         order = np.lexsort((ids, times))
         sp = Spikes(times[order], ids[order], batch_shape)
     stats = {
-        "n_steps": n_steps, "n_chunks": n_chunks, "chunk_steps": n_samp * every,
+        "n_steps": n_steps, "n_chunks": plan.n_chunks, "chunk_steps": n_samp * every,
         "first_chunk_s": compile_s, "run_s": run_s, "wall_s": time.perf_counter() - wall0,
-        "steps_done": steps_done, "spike_block": spike_block, "spike_reruns": n_reruns,
+        "steps_done": steps_done, "spike_block": plan.spec.spike_block, "spike_reruns": n_reruns,
     }
     final = {k: np.asarray(v).reshape(batch_shape) if batched else np.asarray(v)
              for k, v in zip(model.state_vars, carry[0])}
     return Result(
-        t=t, traces=traces, units=_units(model, record_vars), spikes=sp, batch=labels,
-        batch_shape=batch_shape, status=status, message=message, provenance=provenance,
+        t=t, traces=traces, units=_units(model, plan.record), spikes=sp, batch=plan.labels,
+        batch_shape=batch_shape, status=status, message=message, provenance=plan.provenance,
         stats=stats, final_state=final,
     )
 
@@ -550,8 +600,6 @@ def _unit_for(path: str, model: Any, stims: Any) -> str:
 def _diagnose(spec, model, stims, step_fn, call_args, carry, batch_shape, dt_f,
               method_name):
     """Re-run the failing chunk recording the first non-finite step of every variable."""
-    from dataclasses import replace
-
     dspec = replace(spec, diagnose=True, spike_block=1)
     kernel = get_kernel(dspec, model, stims, step_fn)
     n_vars = len(model.state_vars)
