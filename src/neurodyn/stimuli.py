@@ -80,6 +80,11 @@ class AbstractStimulus(Described):
         """Times (ms) where the input is discontinuous (adaptive solvers step onto them)."""
         return ()
 
+    def batch_axes(self) -> Any:
+        """``vmap`` axes of the parameters in a batched run: 0, or ``None`` for vector
+        parameters (waveforms, spike times), which are shared by all cells."""
+        return self.Params(**{k: (None if sp.vector else 0) for k, sp in self._param_specs.items()})
+
     def __add__(self, other: Any) -> Combined:
         return Combined(items=(*as_stimuli(self), *as_stimuli(other)))
 

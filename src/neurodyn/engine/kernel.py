@@ -261,8 +261,7 @@ def _draw(st: Any, p: Any, key: Any, n: Any, j: int, dt: Any) -> Any:
 
     if key.ndim == 1:  # a single key: unbatched run
         return one(p, key)
-    axes = st.Params(**{k: (None if sp.vector else 0) for k, sp in st._param_specs.items()})
-    return jax.vmap(one, in_axes=(axes, 0))(p, key)
+    return jax.vmap(one, in_axes=(st.batch_axes(), 0))(p, key)
 
 
 @functools.lru_cache(maxsize=256)

@@ -21,7 +21,7 @@ from ..errors import ParameterError, SimulationError
 from ..math import jax_math
 from ..models._base import AbstractNeuronModel, SpikeDetector
 from ..params import is_traced
-from ..stimuli import AbstractStimulus, as_stimuli
+from ..stimuli import as_stimuli
 from ..units import to_unit
 from . import integrators
 from .kernel import KernelSpec, get_kernel
@@ -204,7 +204,7 @@ def simulate(
     )
     state0 = _initial_state(model, pm, init, batched, n_cells, batch_shape, leaf)
     sst0 = tuple(
-        (jax.vmap(lambda p, s=s: s.init_state(p, jax_math), in_axes=(_stim_axes(s),))(p)
+        (jax.vmap(lambda p, s=s: s.init_state(p, jax_math), in_axes=(s.batch_axes(),))(p)
          if batched else s.init_state(p, jax_math))
         for s, p in zip(stims, ps)
     )
@@ -501,10 +501,6 @@ def _detector(model: AbstractNeuronModel, spikes: Any) -> SpikeDetector | None:
 
 def _units(model: AbstractNeuronModel, names: Sequence[str]) -> dict[str, str]:
     return {n: (model.input_unit if n == "i_ext" else model.state_vars[n]) for n in names}
-
-
-def _stim_axes(s: AbstractStimulus) -> Any:
-    return s.Params(**{k: (None if spec.vector else 0) for k, spec in s._param_specs.items()})
 
 
 def _initial_state(model, pm, init, batched, n_cells, batch_shape, leaf):
