@@ -53,20 +53,34 @@ def make_namespace(np_like: Any, *, name: str) -> SimpleNamespace:
         ``table`` is 1-D (returns an array like ``x``) or 2-D ``(rows, n)`` (returns a tuple of
         ``rows`` arrays). Values outside the table take the end values, as NEURON's ``TABLE`` does.
         """
-        table = xp.asarray(table, dtype=getattr(x, "dtype", None))
-        n = table.shape[-1]
+        dtype = getattr(x, "dtype", None)
+        ndim = np.ndim(table)
+        n = np.shape(table)[-1]
         xi = xp.clip((x - x0) / dx, 0.0, n - 1.0)
         i_f = xp.clip(xp.floor(xi), 0.0, n - 2.0)
         i = i_f.astype("int32")
         theta = xi - i_f
-        tab2 = table.reshape(-1, n)
-        k = tab2.shape[0]
         # One gather of a contiguous row (values, slopes) per point: gathers dominate the cost
-        # of table lookups on CPU, and a row-major table makes it one 2k-wide load.
-        rows = xp.concatenate([tab2[:, :-1], tab2[:, 1:] - tab2[:, :-1]], axis=0).T
-        g = xp.take(rows, i, axis=0)  # (..., 2k)
+        # of table lookups on CPU, and a row-major table makes it one 2k-wide load. A concrete
+        # (NumPy) table is rearranged here, once, so that the compiled loop reads the row-major
+        # array itself and not a transposed view of it (12 cache lines per point instead of 1).
+        if isinstance(table, np.ndarray):
+            tab2 = table.reshape(-1, n)
+            rows = xp.asarray(np.ascontiguousarray(
+                np.concatenate([tab2[:, :-1], np.diff(tab2, axis=1)], axis=0).T), dtype=dtype)
+        else:
+            tab2 = xp.asarray(table, dtype=dtype).reshape(-1, n)
+            rows = xp.concatenate([tab2[:, :-1], tab2[:, 1:] - tab2[:, :-1]], axis=0).T
+        k = tab2.shape[0]
+        g = _take_rows(rows, i)  # (..., 2k)
         out = tuple(g[..., j] + theta * g[..., k + j] for j in range(k))
-        return out if table.ndim > 1 else out[0]
+        return out if ndim > 1 else out[0]
+
+    def _take_rows(rows: Any, i: Any) -> Any:
+        """``rows[i]`` for indices already clipped into range (no bounds checks in the loop)."""
+        if xp is np:
+            return rows[i]
+        return rows.at[i].get(mode="promise_in_bounds")
 
     def sigmoid(z: Any) -> Any:
         """1 / (1 + exp(-z))."""
