@@ -11,8 +11,10 @@ Describe a model, simulate it, analyse the result::
 from . import analysis as analysis
 from . import errors as errors
 from . import models as models
+from . import network as network
 from . import plotting as plotting
 from . import stimuli as stimuli
+from . import synapses as synapses
 from . import units as units
 from ._version import __version__ as __version__
 from .citation import citation as citation
@@ -23,4 +25,4 @@ from .models import SpikeDetector as SpikeDetector
 from .sweep import grid as grid
 
 __all__ = ["Result", "SpikeDetector", "Status", "__version__", "analysis", "citation", "errors",
-           "grid", "models", "plotting", "simulate", "stimuli", "units"]
+           "grid", "models", "network", "plotting", "simulate", "stimuli", "synapses", "units"]

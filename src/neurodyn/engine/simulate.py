@@ -36,7 +36,7 @@ _SPIKE_BLOCK = 16  # steps per emitted spike value (re-run per step if a cell sp
 
 
 def simulate(
-    model: AbstractNeuronModel,
+    model: Any,
     t_stop: float | str,
     dt: float | str = 0.025,
     *,
@@ -61,7 +61,9 @@ def simulate(
     Parameters
     ----------
     model:
-        A model description, e.g. ``neurodyn.models.HodgkinHuxley()``.
+        A model description, e.g. ``neurodyn.models.HodgkinHuxley()``, or a
+        :class:`~neurodyn.network.Network` (then see
+        :func:`~neurodyn.network.simulate_network` for ``record``).
     t_stop:
         Duration in ms (or a string with a unit, ``"1 s"``).
     dt:
@@ -121,6 +123,24 @@ def simulate(
     >>> res.spike_times()  # doctest: +SKIP
     """
     wall0 = time.perf_counter()
+    from ..network.network import Network
+
+    if isinstance(model, Network):
+        from ..network.simulate import simulate_network
+
+        extra = {"stimulus": stimulus is not None, "batch": bool(batch), "init": bool(init),
+                 "spikes": spikes is not True}
+        bad = [k for k, v in extra.items() if v]
+        if bad:
+            raise ParameterError(
+                f"simulate(network): {', '.join(bad)} apply to single models. Fix: give "
+                "stimuli and initial states on each Population (Population(..., stimulus=..., "
+                "init=...)); network spikes are always recorded."
+            )
+        return simulate_network(
+            model, t_stop, dt, record=None if record == ("v",) else record, record_dt=record_dt,
+            method=method, seed=seed, dtype=dtype, progress=progress, throw=throw,
+            chunk_steps=chunk_steps)
     if not isinstance(model, AbstractNeuronModel):
         raise ParameterError(
             f"simulate: model must be a neurodyn model (e.g. neurodyn.models.HodgkinHuxley()); "

@@ -1,0 +1,608 @@
+"""Building a network into arrays and running it: the compiled step loop.
+
+**Time grid.** Step ``n`` advances every neuron from ``t_n = n dt`` to ``t_{n+1}``. A neuron that
+spikes during step ``n`` has spike time ``t_{n+1}`` (reset models: the step at whose end the
+threshold is reached, as in Brian2 and NEST; crossing detectors: the end of the crossing step).
+A synapse with delay ``d`` (``round(d/dt)`` steps, at least 1) delivers that spike at grid time
+``t_{n+1} + d``: its weight is added to the synaptic state at the start of the step that begins
+then, before the neurons are advanced. So a delay is exact on the grid, and the shortest one is
+``dt`` (Brian2's zero-delay synapses act after one step too).
+
+**One step**, for each population of neurons: add this step's arrivals to the synaptic states;
+form the synaptic input as an affine function of the membrane potential, ``a + b v``, held over
+the step (``g (e_rev - v)`` for conductance synapses), so that exponential and backward Euler
+treat the synaptic conductance implicitly; advance the neurons with the chosen integrator;
+apply resets and refractoriness; detect spikes; let the synaptic states decay exactly over ``dt``.
+Then deliver the spikes of every population and spike source (:mod:`.delivery`), and append
+them to the chunk's spike record.
+
+**Chunks.** As for single cells (:mod:`neurodyn.engine.kernel`), the loop runs in chunks:
+recordings stream to the host after each chunk, the state is checked for NaN/Inf, and a
+progress bar advances. Each chunk's spike record has a fixed capacity; if a chunk's spikes do not
+fit, the chunk is run again from its initial state with twice the capacity (nothing is dropped).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..engine import integrators
+from ..errors import ParameterError
+from ..math import jax_math
+from ..models._base import AbstractNeuronModel
+from ..stimuli import as_stimuli
+from . import delivery
+from .network import Network
+from .population import PoissonSource, Population, SpikeSource, resolve
+
+__all__ = ["BuiltNetwork", "build"]
+
+xp = jax_math
+
+
+# ---------------------------------------------------------------------- synaptic drive
+class DriveParams(NamedTuple):
+    base: Any  # the model's own parameters
+    a: Any  # synaptic input at v = 0 (model input unit)
+    b: Any  # d(input)/dv (model input unit per mV)
+    gain: Any  # d(dv/dt)/d(input)
+
+
+class Driven:
+    """A point model driven by an extra input ``a + b v`` (model input units) held over a step.
+
+    The integrators see an ordinary model. ``linearized`` moves the ``b v`` term into the
+    membrane's linear coefficient, so exponential Euler integrates a conductance input exactly
+    (for fixed conductances) and backward Euler implicitly.
+    """
+
+    def __init__(self, base: AbstractNeuronModel) -> None:
+        self.base = base
+        self.State = base.State
+        self.state_vars = base.state_vars
+        self.gate_vars = base.gate_vars
+        self.voltage_var = base.voltage_var
+        self.has_reset = base.has_reset
+        self.methods = {k: _driven_method(f) for k, f in getattr(base, "methods", {}).items()}
+
+    def _v(self, s: Any) -> Any:
+        return getattr(s, self.voltage_var)
+
+    def derivatives(self, p: DriveParams, s: Any, i_ext: Any, xp: Any) -> Any:
+        return self.base.derivatives(p.base, s, i_ext + p.a + p.b * self._v(s), xp)
+
+    def linearized(self, p: DriveParams, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
+        v = self._v(s)
+        a, b = self.base.linearized(p.base, s, i_ext + p.a + p.b * v, xp)
+        vn = self.voltage_var
+        extra = p.gain * p.b
+        return (a._replace(**{vn: getattr(a, vn) - extra * v}),
+                b._replace(**{vn: getattr(b, vn) + extra}))
+
+    def gating(self, p: DriveParams, v: Any, xp: Any) -> Any:
+        return self.base.gating(p.base, v, xp)
+
+
+def _driven_method(f: Any) -> Any:
+    """A model's own scheme (e.g. Izhikevich's published one) with the drive added to its input."""
+
+    def step(model: Driven, p: DriveParams, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
+        v = getattr(s, model.voltage_var)
+        return f(model.base, p.base, s, lambda th: i_at(th) + p.a + p.b * v, dt, xp)
+
+    return step
+
+
+def input_gain(model: AbstractNeuronModel, p: Any) -> Any:
+    """``d(dv/dt)/d(input)`` of ``model`` (constant in v for every model here)."""
+    s0 = model.init_state(p, xp)
+    d1 = model.derivatives(p, s0, 1.0, xp)
+    d0 = model.derivatives(p, s0, 0.0, xp)
+    return getattr(d1, model.voltage_var) - getattr(d0, model.voltage_var)
+
+
+def pa_factor(model: AbstractNeuronModel, what: str) -> Any:
+    """Multiply a current in pA by this to get the model's input unit (``None``: dimensionless)."""
+    unit = model.input_unit
+    if unit == "pA":
+        return 1.0
+    if unit == "nA":
+        return 1e-3
+    if unit == "uA/cm2":
+        area = getattr(model, "area", None)
+        if area is None:
+            raise ParameterError(
+                f"{what}: {type(model).__name__} takes a current density (uA/cm2) but has no "
+                "area parameter to convert synaptic currents (pA). Fix: give the model an area."
+            )
+        return 100.0 / np.asarray(area, dtype=float)  # 1 pA / 1 um2 = 100 uA/cm2
+    if unit == "1":
+        return None
+    raise ParameterError(f"{what}: cannot drive a model whose input unit is {unit!r} with synapses.")
+
+
+# ---------------------------------------------------------------------- the built network
+@dataclass
+class _Receptor:
+    name: str
+    synapse: Any
+    params: Any
+    offset: int  # first slot of this receptor's n neurons in the arrival vector
+
+
+@dataclass
+class _NeuronPop:
+    name: str
+    n: int
+    model: AbstractNeuronModel
+    driven: Driven
+    step_fn: Any
+    method: str
+    params: Any  # model Params of (n,) arrays
+    init: Any  # State of (n,) arrays
+    receptors: list[_Receptor]
+    stims: tuple[Any, ...]
+    stim_params: list[Any]
+    factor: Any  # pA -> input unit (n,) or None
+    gain: Any  # (n,)
+    threshold: float | None  # crossing detector threshold (non-reset models)
+    syn_init: list[tuple[Any, ...]] = field(default_factory=list)  # per receptor, per state var
+
+
+@dataclass
+class _Source:
+    name: str
+    n: int
+    kind: str  # "poisson" | "times"
+    rate: Any = None  # (n,) Hz
+    start: float = 0.0
+    stop: float = math.inf
+    # spike times: events sorted by step; step_ptr[n] .. step_ptr[n+1]
+    ev_ids: Any = None
+    ev_ptr: Any = None
+    max_per_step: int = 0
+
+
+@dataclass
+class _OutTable:
+    targets: Any  # (n+1, M) int32, flat slot in the arrival vector (dump region for padding)
+    weights: Any  # (n+1, M)
+    delays: Any  # (n+1, M) int32 steps, or None if all equal
+    delay: int  # the common delay when delays is None
+    proj_ids: Any  # (n+1, M) int32 projection index, for per-projection weight scales
+
+
+@dataclass
+class BuiltNetwork:
+    """A network turned into arrays for a given ``dt``, seed and dtype."""
+
+    net: Network
+    dt: float
+    dtype: Any
+    neurons: list[_NeuronPop]
+    sources: list[_Source]
+    order: list[tuple[str, int]]  # ("neuron"|"source", index) in network order
+    tables: dict[str, _OutTable]
+    n_slots: int  # arrival slots (all receptors of all populations)
+    width: int  # ring-buffer row width: n_slots + dump region
+    rows: int  # ring-buffer rows: max delay + 1
+    n_synapses: int
+    build_s: float
+    proj_sizes: list[int] = field(default_factory=list)
+
+    method: str | None = None
+
+    def structure_key(self) -> tuple[Any, ...]:
+        """Everything the compiled loop depends on besides the arrays it is passed: networks
+        that differ only in parameter values, weights, delays (at equal ring size) and initial
+        states share one compiled kernel."""
+        neurons = tuple(
+            (p.n, p.model.static_key(), p.method,
+             tuple((r.name, r.offset, r.synapse.static_key()) for r in p.receptors),
+             tuple(st.static_key() for st in p.stims), p.factor is None, p.threshold)
+            for p in self.neurons)
+        sources = tuple((s.kind, s.n, s.start, s.stop, s.max_per_step,
+                         None if s.ev_ptr is None else int(s.ev_ptr.shape[0]),
+                         None if s.ev_ids is None else int(s.ev_ids.shape[0]))
+                        for s in self.sources)
+        tables = tuple(sorted((k, tuple(t.targets.shape), t.delays is None)
+                              for k, t in self.tables.items()))
+        return (self.dt, str(np.dtype(self.dtype)), self.rows, self.width, self.n_slots,
+                tuple(self.order), neurons, sources, tables)
+
+    def kernel(self, spec: NetKernelSpec) -> Any:
+        """The compiled chunk function for ``spec`` (cached across networks of equal
+        structure)."""
+        key = (self.structure_key(), spec)
+        if key not in _KERNELS:
+            _KERNELS[key] = make_chunk(self, spec)
+        return _KERNELS[key]
+
+
+_KERNELS: dict[Any, Any] = {}
+
+
+def _broadcast_params(model: AbstractNeuronModel, n: int, dtype: Any) -> Any:
+    raw = model.params()
+    return model.Params(**{k: jnp.broadcast_to(jnp.asarray(v, dtype), (n,)) for k, v in raw.items()})
+
+
+def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
+          method: str | None = None) -> BuiltNetwork:
+    """Draw the connections and lay the network out in arrays."""
+    t0 = time.perf_counter()
+    neurons: list[_NeuronPop] = []
+    sources: list[_Source] = []
+    order: list[tuple[str, int]] = []
+    index_of: dict[int, tuple[str, int]] = {}
+    slot = 0
+    receptor_slots: dict[tuple[str, str], _Receptor] = {}
+    # receptors in projection order, per postsynaptic population
+    rec_by_pop: dict[str, list[_Receptor]] = {}
+    for pr in net.projections:
+        post, _, _ = resolve(pr.post, "Projection.post")
+        key = (post.name, pr.receptor_name())
+        if key not in receptor_slots:
+            r = _Receptor(key[1], pr.synapse, pr.synapse.Params(**{
+                k: jnp.asarray(v, dtype) for k, v in pr.synapse.params().items()}), -1)
+            receptor_slots[key] = r
+            rec_by_pop.setdefault(post.name, []).append(r)
+    for pop in net.populations:
+        if isinstance(pop, Population):
+            model = pop.model
+            mname, step_fn = integrators.resolve(model, method)
+            if step_fn is None:
+                raise ParameterError(
+                    f"simulate(network): method {mname!r} is adaptive; networks use fixed steps. "
+                    "Fix: method='exp_euler', 'euler', 'backward_euler' or 'rk4'."
+                )
+            driven = Driven(model)
+            if mname in driven.methods:
+                step_fn = driven.methods[mname]
+            pm = _broadcast_params(model, pop.size, dtype)
+            recs = rec_by_pop.get(pop.name, [])
+            user_init = dict(pop.init or {})
+            syn_names = {f"{var}_{r.name}": (r, j) for r in recs
+                         for j, var in enumerate(r.synapse.state_vars)}
+            for k in user_init:
+                if k not in model.state_vars and k not in syn_names:
+                    raise ParameterError(
+                        f"Population {pop.name!r}: init[{k!r}] is neither a state variable of "
+                        f"{type(model).__name__} ({', '.join(model.state_vars)}) nor a synaptic "
+                        f"state ({', '.join(syn_names) or 'no synapses onto this population'})."
+                    )
+            init = model.init_state(pm, xp)
+            init = init._replace(**{k: jnp.broadcast_to(jnp.asarray(v, dtype), (pop.size,))
+                                    for k, v in user_init.items() if k in model.state_vars})
+            init = model.State(*(jnp.broadcast_to(jnp.asarray(x, dtype), (pop.size,)) for x in init))
+            syn_init = []
+            for r in recs:
+                syn_init.append(tuple(
+                    jnp.broadcast_to(jnp.asarray(user_init.get(f"{var}_{r.name}", 0.0), dtype),
+                                     (pop.size,)) for var in r.synapse.state_vars))
+            for r in recs:
+                r.offset = slot
+                slot += pop.size
+            stims = tuple(s.bind(model) for s in as_stimuli(pop.stimulus))
+            for s in stims:
+                if s.stateful:
+                    raise ParameterError(
+                        f"Population {pop.name!r}: {type(s).__name__} is a stateful (random) "
+                        "stimulus, which networks do not take yet. Fix: drive the population "
+                        "with a PoissonSource through a current synapse, or use a "
+                        "deterministic stimulus."
+                    )
+            stim_params = [s.Params(**{k: jnp.asarray(v, jnp.float64) for k, v in s.params().items()})
+                           for s in stims]
+            factor = pa_factor(model, f"Population {pop.name!r}") if recs else 1.0
+            gain = jnp.broadcast_to(jnp.asarray(input_gain(model, pm), dtype), (pop.size,))
+            thr = None
+            if not model.has_reset:
+                det = model.default_detector()
+                thr = float(pop_threshold(pop, det.threshold))
+            index_of[id(pop)] = ("neuron", len(neurons))
+            order.append(("neuron", len(neurons)))
+            neurons.append(_NeuronPop(
+                pop.name, pop.size, model, driven, step_fn, mname, pm, init, recs, stims,
+                stim_params, None if factor is None else jnp.asarray(factor, dtype), gain, thr,
+                syn_init))
+        else:
+            src = _build_source(pop, dt)
+            index_of[id(pop)] = ("source", len(sources))
+            order.append(("source", len(sources)))
+            sources.append(src)
+    n_slots = slot
+
+    # ---------------------------------------------------------------- synapses
+    per_pre: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
+    proj_sizes = []
+    for k, pr in enumerate(net.projections):
+        rng = np.random.default_rng([int(seed), 7919, k])
+        pre_pop, p0, _ = resolve(pr.pre, "Projection.pre")
+        post_pop, q0, _ = resolve(pr.post, "Projection.post")
+        pre, post, w, d = pr.build(rng, dt)
+        r = receptor_slots[(post_pop.name, pr.receptor_name())]
+        per_pre.setdefault(pre_pop.name, []).append(
+            (pre + p0, r.offset + q0 + post, w, d, np.full(pre.size, k, np.int32)))
+        proj_sizes.append(int(pre.size))
+    n_syn = int(sum(proj_sizes))
+    max_delay = max((int(d.max()) for lst in per_pre.values() for (_, _, _, d, _) in lst if d.size),
+                    default=1)
+    rows = max_delay + 1
+    tables: dict[str, _OutTable] = {}
+    width_dump = 1
+    raw_tables = {}
+    for pop in net.populations:
+        lst = per_pre.get(pop.name)
+        if not lst:
+            continue
+        pre = np.concatenate([x[0] for x in lst])
+        tgt = np.concatenate([x[1] for x in lst])
+        w = np.concatenate([x[2] for x in lst])
+        d = np.concatenate([x[3] for x in lst])
+        pid = np.concatenate([x[4] for x in lst])
+        order_ = np.argsort(pre, kind="stable")
+        pre, tgt, w, d, pid = pre[order_], tgt[order_], w[order_], d[order_], pid[order_]
+        deg = np.bincount(pre, minlength=pop.size)
+        m = max(int(deg.max()) if deg.size else 0, 1)
+        width_dump = max(width_dump, m)
+        raw_tables[pop.name] = (pre, tgt, w, d, pid, deg, m)
+    width = n_slots + width_dump
+    for name, (pre, tgt, w, d, pid, deg, m) in raw_tables.items():
+        n = deg.size
+        starts = np.concatenate([[0], np.cumsum(deg)[:-1]])
+        col = np.arange(pre.size) - starts[pre]
+        T = np.tile(n_slots + np.arange(m, dtype=np.int64), (n + 1, 1))  # padding -> dump region
+        W = np.zeros((n + 1, m))
+        D = np.ones((n + 1, m), dtype=np.int64)
+        P = np.zeros((n + 1, m), dtype=np.int32)
+        T[pre, col] = tgt
+        W[pre, col] = w
+        D[pre, col] = d
+        P[pre, col] = pid
+        common = int(d[0]) if d.size and np.all(d == d[0]) else None
+        tables[name] = _OutTable(
+            targets=jnp.asarray(T, jnp.int32), weights=jnp.asarray(W, dtype),
+            delays=None if common is not None else jnp.asarray(D, jnp.int32),
+            delay=common if common is not None else 0, proj_ids=jnp.asarray(P, jnp.int32))
+    return BuiltNetwork(net, float(dt), dtype, neurons, sources, order, tables, n_slots, width,
+                        rows, n_syn, time.perf_counter() - t0, proj_sizes, method)
+
+
+def pop_threshold(pop: Population, default: float) -> float:
+    return default if getattr(pop, "threshold", None) is None else pop.threshold
+
+
+def _build_source(pop: Any, dt: float) -> _Source:
+    if isinstance(pop, PoissonSource):
+        return _Source(pop.name, pop.size, "poisson",
+                       rate=jnp.broadcast_to(jnp.asarray(pop.rate, jnp.float64), (pop.size,)),
+                       start=float(pop.start), stop=float(pop.stop))
+    assert isinstance(pop, SpikeSource)
+    ids, steps = [], []
+    for i, t in enumerate(pop.times):
+        # emitted at the end of the step containing t: grid time ceil(t/dt) dt (>= dt)
+        k = np.maximum(np.ceil(t / dt - 1e-9), 1).astype(np.int64) - 1
+        ids.append(np.full(k.size, i))
+        steps.append(k)
+    ids_a = np.concatenate(ids) if ids else np.zeros(0, np.int64)
+    steps_a = np.concatenate(steps) if steps else np.zeros(0, np.int64)
+    o = np.lexsort((ids_a, steps_a))
+    ids_a, steps_a = ids_a[o], steps_a[o]
+    n_steps_max = int(steps_a.max()) + 2 if steps_a.size else 1
+    ptr = np.searchsorted(steps_a, np.arange(n_steps_max + 1), side="left")
+    per = np.diff(ptr)
+    return _Source(pop.name, pop.size, "times", ev_ids=jnp.asarray(np.r_[ids_a, pop.size], jnp.int32),
+                   ev_ptr=jnp.asarray(ptr, jnp.int32), max_per_step=int(per.max()) if per.size else 0)
+
+
+# ---------------------------------------------------------------------- the kernel
+@dataclass(frozen=True)
+class NetKernelSpec:
+    every: int
+    n_blocks: int
+    record: tuple[tuple[int, str, tuple[int, ...]], ...]  # (neuron pop index, var, neuron ids)
+    sizes: tuple[int, ...]  # population sizes (network order)
+    bucketed: bool
+
+
+def _syn_state_names(r: _Receptor) -> tuple[str, ...]:
+    return r.synapse.state_vars
+
+
+def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
+    """The jitted chunk function of ``bn`` for ``spec``."""
+    dtype = bn.dtype
+    dt = bn.dt
+    rows, width, n_slots = bn.rows, bn.width, bn.n_slots
+    every, n_blocks = spec.every, spec.n_blocks
+    n_steps_chunk = every * n_blocks
+    pops_all = bn.order
+
+    def chunk(carry, consts, key, step0, n_run):
+        # step0: first global step of the chunk; n_run: blocks to run (traced)
+        neuron_states, buf, arrivals0 = carry
+        dts = jnp.asarray(dt, dtype)
+
+        def one_step(c, n):
+            neuron_states, buf, arrivals, rec = c
+            t = n.astype(jnp.float64) * dt
+            new_states = []
+            spiked_by_pop: dict[str, Any] = {}
+            for k, pop in enumerate(bn.neurons):
+                s, refr, syn = neuron_states[k]
+                pm = consts["params"][k]
+                a = jnp.zeros((pop.n,), dtype)
+                b = jnp.zeros((pop.n,), dtype)
+                new_syn = []
+                for r, sr in zip(pop.receptors, syn):
+                    rp = consts["rec_params"][(k, r.name)]
+                    inc = arrivals[r.offset:r.offset + pop.n]
+                    jump = r.synapse.jump(rp, xp)
+                    sr = tuple(x + j * inc for x, j in zip(sr, jump))
+                    g = r.synapse.readout(rp, sr, xp)
+                    f = None if pop.factor is None else consts["factor"][k]
+                    if r.synapse.conductance_based:
+                        a = a + f * g * rp.e_rev
+                        b = b - f * g
+                    else:
+                        a = a + (g if f is None else f * g)
+                    new_syn.append(sr)
+                dp = DriveParams(pm, a, b, consts["gain"][k])
+                sps = consts["stim_params"][k]
+
+                def i_at(theta, pop=pop, sps=sps):
+                    tt = t + theta * dt
+                    total = jnp.zeros((), dtype)
+                    for st, p in zip(pop.stims, sps):
+                        total = total + jnp.asarray(st.value(p, tt, None, xp, theta >= 1.0)).astype(dtype)
+                    return total
+
+                s_int = pop.step_fn(pop.driven, dp, s, i_at, dts, xp)
+                model = pop.model
+                if model.has_reset:
+                    in_ref = refr > 0
+                    s_int = _where(in_ref, model.refractory_state(pm, s, s_int, xp), s_int)
+                    spiked = model.spike_condition(pm, s_int, xp) & ~in_ref
+                    s_new = _where(spiked, model.reset(pm, s_int, xp), s_int)
+                    n_ref = jnp.round(model.refractory_period(pm) / dts).astype(jnp.int32)
+                    refr = jnp.where(spiked, n_ref, jnp.maximum(refr - 1, 0))
+                else:
+                    v0 = getattr(s, model.voltage_var)
+                    v1 = getattr(s_int, model.voltage_var)
+                    spiked = (v0 < pop.threshold) & (v1 >= pop.threshold)
+                    s_new = s_int
+                new_syn = [r.synapse.decay(consts["rec_params"][(k, r.name)], sr, dts, xp)
+                           for r, sr in zip(pop.receptors, new_syn)]
+                new_states.append((s_new, refr, tuple(new_syn)))
+                spiked_by_pop[pop.name] = spiked
+            for j, src in enumerate(bn.sources):
+                spiked_by_pop[src.name] = _source_spikes(src, consts["sources"][j], key, n, t, dt)
+            # ---------------------------------------------------------- deliver and record
+            words = []
+            for kind, idx in pops_all:
+                name = bn.neurons[idx].name if kind == "neuron" else bn.sources[idx].name
+                pk = delivery.pack(spiked_by_pop[name])
+                words.append(pk.words)
+                tab = consts["tables"].get(name)
+                if tab is None:
+                    continue
+
+                def body(bb, ids, base, tab=tab):
+                    T = tab["targets"][ids]
+                    w = tab["weights"][ids]
+                    if tab["delays"] is None:
+                        flat = ((n + 1 + tab["delay"]) % rows) * width + T
+                    else:
+                        flat = ((n + 1 + tab["delays"][ids]) % rows) * width + T
+                    return bb.at[flat.reshape(-1)].add(w.reshape(-1), mode="promise_in_bounds")
+
+                buf = delivery.for_each_block(pk, body, buf, bucketed=spec.bucketed)
+            at = ((n - step0).astype(jnp.int32), jnp.int32(0))
+            rec = tuple(jax.lax.dynamic_update_slice(r, w[None, :], at) for r, w in zip(rec, words))
+            # the arrivals of the next step are final now (delays are >= 1 step): take them out
+            # of the ring buffer into a plain array. Slicing the ring buffer with a dynamic
+            # offset inside the neuron update made every fusion that read it scalar (3x slower).
+            arrivals, buf = _take_row(buf, (n + 1) % rows, width, n_slots, dtype)
+            return (tuple(new_states), buf, arrivals, rec), None
+        def sample(states, arrivals):
+            """Recorded values at the start of a step; a synaptic variable includes the
+            weights arriving at that time (a jump at t shows at t)."""
+            out = []
+            for k, var, ids in spec.record:
+                s, _, syn = states[k]
+                pop = bn.neurons[k]
+                if var in pop.model.state_vars:
+                    x = getattr(s, var)
+                else:
+                    rname = var[2:]
+                    ri = [r.name for r in pop.receptors].index(rname)
+                    r = pop.receptors[ri]
+                    rp = consts["rec_params"][(k, r.name)]
+                    inc = arrivals[r.offset:r.offset + pop.n]
+                    sr = tuple(x0 + j * inc for x0, j in zip(syn[ri], r.synapse.jump(rp, xp)))
+                    x = r.synapse.readout(rp, sr, xp)
+                out.append(x[jnp.asarray(ids, jnp.int32)])
+            return tuple(out)
+
+        samples0 = tuple(jnp.zeros((n_blocks, len(ids)), dtype) for _, _, ids in spec.record)
+        # spikes: one row of packed 64-bit words per step and population (exact, no capacity)
+        rec0 = tuple(jnp.zeros((n_steps_chunk, -(-n // 64)), jnp.uint64) for n in spec.sizes)
+
+        def step_and_sample(i, st):
+            c, smp = st
+            n = step0 + i
+            # sample at the start of every block of `every` steps (one loop over steps: a nested
+            # loop per block made XLA copy the chunk's spike record at every step)
+            j = (i // every).astype(jnp.int32)
+            take = (i % every) == 0
+            zero = jnp.int32(0)
+            smp = tuple(jax.lax.dynamic_update_slice(
+                bufr, jnp.where(take, v, jax.lax.dynamic_slice(bufr, (j, zero), (1, v.shape[0]))[0])[None],
+                (j, zero)) for bufr, v in zip(smp, sample(c[0], c[2])))
+            return one_step(c, n)[0], smp
+
+        c0 = (neuron_states, buf, arrivals0, rec0)
+        (states, buf, arrivals, rec), samples = jax.lax.fori_loop(0, n_run * every, step_and_sample,
+                                                        (c0, samples0))
+        finite = jnp.asarray(True)
+        for s, _, _ in states:
+            for x in s:
+                finite = finite & jnp.all(jnp.isfinite(x))
+        return (states, buf, arrivals), samples, rec, finite
+
+    return jax.jit(chunk)
+
+
+def _take_row(buf: Any, row: Any, width: int, n_slots: int, dtype: Any) -> tuple[Any, Any]:
+    """Row ``row`` of the flat ring buffer (its first ``n_slots`` entries) and the buffer with
+    that row zeroed."""
+    start = (row * width).astype(jnp.int32)
+    out = jax.lax.dynamic_slice(buf, (start,), (n_slots,))
+    return out, jax.lax.dynamic_update_slice(buf, jnp.zeros((width,), dtype), (start,))
+
+
+def _where(c: Any, a: Any, b: Any) -> Any:
+    return jax.tree_util.tree_map(lambda x, y: jnp.where(c, x, y), a, b)
+
+
+def _source_spikes(src: _Source, const: Any, key: Any, n: Any, t: Any, dt: float) -> Any:
+    if src.kind == "poisson":
+        u = jax.random.uniform(jax.random.fold_in(jax.random.fold_in(key, 0x5EED), n), (src.n,),
+                               dtype=jnp.float64)
+        active = (t >= src.start) & (t < src.stop)
+        return (u < const["rate"] * (dt * 1e-3)) & active
+    ptr = const["ptr"]
+    last = ptr.shape[0] - 2
+    k = jnp.minimum(n, last)
+    lo = jnp.where(n <= last, ptr[k], 0)
+    hi = jnp.where(n <= last, ptr[k + 1], 0)
+    m = max(src.max_per_step, 1)
+    j = lo + jnp.arange(m, dtype=jnp.int32)
+    ids = jnp.where(j < hi, const["ids"][jnp.minimum(j, const["ids"].shape[0] - 1)], src.n)
+    return jnp.zeros((src.n + 1,), bool).at[ids].set(True)[: src.n]
+
+
+def consts_of(bn: BuiltNetwork) -> dict[str, Any]:
+    tables = {}
+    for name, tb in bn.tables.items():
+        tables[name] = {"targets": tb.targets, "weights": tb.weights, "delays": tb.delays,
+                        "delay": tb.delay, "proj_ids": tb.proj_ids}
+    return {
+        "params": [p.params for p in bn.neurons],
+        "gain": [p.gain for p in bn.neurons],
+        "factor": [jnp.zeros(()) if p.factor is None else p.factor for p in bn.neurons],
+        "stim_params": [p.stim_params for p in bn.neurons],
+        "rec_params": {(k, r.name): r.params for k, p in enumerate(bn.neurons) for r in p.receptors},
+        "sources": [{"rate": s.rate} if s.kind == "poisson" else {"ptr": s.ev_ptr, "ids": s.ev_ids}
+                    for s in bn.sources],
+        "tables": tables,
+    }
+

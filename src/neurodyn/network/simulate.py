@@ -1,0 +1,292 @@
+"""``simulate`` for networks: build, run in chunks, collect spikes and traces."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._version import __version__
+from ..engine.result import Spikes, Status
+from ..errors import ParameterError, SimulationError
+from ..units import to_unit
+from .engine import BuiltNetwork, NetKernelSpec, build, consts_of
+from .network import Network
+
+__all__ = ["NetworkResult", "simulate_network"]
+
+_CHUNK_STEPS = 2000
+_PROGRESS_AFTER_S = 3.0
+
+
+@dataclass
+class NetworkResult:
+    """Spikes per population, sampled traces of chosen neurons, and run statistics.
+
+    ``spikes[pop]`` is a :class:`~neurodyn.engine.result.Spikes` (times in ms, neuron ids,
+    SONATA-style flat arrays sorted by time); ``traces[pop][var]`` is ``(n_recorded, n_samples)``
+    for the neurons in ``recorded[pop][var]``; ``t`` the sample times (ms).
+    """
+
+    t: np.ndarray
+    spikes: dict[str, Spikes]
+    traces: dict[str, dict[str, np.ndarray]]
+    recorded: dict[str, dict[str, np.ndarray]]
+    sizes: dict[str, int]
+    t_stop: float
+    dt: float
+    status: Status = Status.SUCCESS
+    message: str = ""
+    provenance: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def rate(self, pop: str, t_start: float = 0.0, t_stop: float | None = None) -> float:
+        """Mean firing rate of population ``pop`` in Hz over ``[t_start, t_stop)`` (ms)."""
+        t1 = self.t_stop if t_stop is None else t_stop
+        times = self.spikes[pop].times
+        n = np.count_nonzero((times >= t_start) & (times < t1))
+        return n / (self.sizes[pop] * (t1 - t_start) * 1e-3)
+
+    def population_rate(self, pop: str, bin_ms: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """``(bin centres in ms, rate in Hz)`` of population ``pop``."""
+        edges = np.arange(0.0, self.t_stop + bin_ms * 0.5, bin_ms)
+        h, _ = np.histogram(self.spikes[pop].times, edges)
+        return 0.5 * (edges[1:] + edges[:-1]), h / (self.sizes[pop] * bin_ms * 1e-3)
+
+    def isi_cv(self, pop: str, min_spikes: int = 3) -> np.ndarray:
+        """Coefficient of variation of the interspike intervals of each neuron of ``pop`` with at
+        least ``min_spikes`` spikes."""
+        sp = self.spikes[pop]
+        order = np.lexsort((sp.times, sp.ids))
+        ids, times = sp.ids[order], sp.times[order]
+        cvs = []
+        bounds = np.searchsorted(ids, np.arange(self.sizes[pop] + 1))
+        for i in range(self.sizes[pop]):
+            t = times[bounds[i]:bounds[i + 1]]
+            if t.size >= min_spikes:
+                isi = np.diff(t)
+                cvs.append(isi.std() / isi.mean())
+        return np.asarray(cvs)
+
+    def trace(self, pop: str, var: str = "v") -> np.ndarray:
+        return self.traces[pop][var]
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.SUCCESS
+
+    def __repr__(self) -> str:
+        rates = ", ".join(f"{p}: {self.rate(p):.2f} Hz" for p in self.spikes)
+        return f"NetworkResult({self.t_stop:g} ms, dt {self.dt:g} ms; {rates})"
+
+
+def decode_words(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(step, neuron)`` of every set bit of a ``(steps, n_words)`` uint64 spike record, in
+    step order (bit ``j`` of word ``k`` is neuron ``64 k + j``). Only non-zero words are
+    expanded, so the cost follows the number of spikes, not of neurons x steps."""
+    st, wk = np.nonzero(words)
+    if st.size == 0:
+        return st, wk
+    bits = np.unpackbits(words[st, wk].view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    r, j = np.nonzero(bits)
+    return st[r], wk[r] * 64 + j
+
+
+def _time(x: Any, name: str) -> float:
+    try:
+        v = float(to_unit(x, "ms", what=f"simulate.{name}"))
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ParameterError) or type(exc).__name__ == "UnitError":
+            raise
+        raise ParameterError(f"simulate.{name} must be a time in ms; got {x!r}.") from None
+    if not math.isfinite(v) or v <= 0:
+        raise ParameterError(f"simulate.{name} must be > 0 ms; got {v:g} ms. Fix: give a positive time.")
+    return v
+
+
+def _record_spec(bn: BuiltNetwork, record: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    out = []
+    for pop_name, want in (record or {}).items():
+        ks = [k for k, p in enumerate(bn.neurons) if p.name == pop_name]
+        if not ks:
+            raise ParameterError(
+                f"simulate(network).record: {pop_name!r} is not a population of neurons "
+                f"({', '.join(p.name for p in bn.neurons)})."
+            )
+        k = ks[0]
+        pop = bn.neurons[k]
+        if isinstance(want, Mapping):
+            items = want.items()
+        else:  # {"pop": ["v", ...]} records neuron 0
+            items = ((v, [0]) for v in ([want] if isinstance(want, str) else want))
+        allowed = list(pop.model.state_vars) + [f"g_{r.name}" for r in pop.receptors]
+        for var, ids in items:
+            if var not in allowed:
+                raise ParameterError(
+                    f"simulate(network).record[{pop_name!r}]: {var!r} is not recordable; choose "
+                    f"from {', '.join(allowed)} (g_<receptor> is the synaptic conductance, nS, or "
+                    "current, pA)."
+                )
+            ids_t = tuple(int(i) for i in np.atleast_1d(ids))
+            if any(i < 0 or i >= pop.n for i in ids_t):
+                raise ParameterError(
+                    f"simulate(network).record[{pop_name!r}][{var!r}]: neuron ids must lie in "
+                    f"[0, {pop.n - 1}]."
+                )
+            out.append((k, var, ids_t))
+    return tuple(out)
+
+
+def simulate_network(
+    net: Network,
+    t_stop: float | str,
+    dt: float | str = 0.1,
+    *,
+    record: Mapping[str, Any] | None = None,
+    record_dt: float | str | None = None,
+    method: str | None = None,
+    seed: int = 0,
+    dtype: str = "float64",
+    progress: bool | None = None,
+    throw: bool = True,
+    chunk_steps: int | None = None,
+    built: BuiltNetwork | None = None,
+) -> NetworkResult:
+    """Simulate a :class:`~neurodyn.network.Network` (see :func:`neurodyn.simulate`).
+
+    ``record`` maps a population name to the variables to sample: ``{"exc": {"v": [0, 1, 2],
+    "g_exc": [0]}}`` (neuron ids per variable) or ``{"exc": ["v"]}`` (neuron 0). Spikes of every
+    population and source are always recorded. ``built`` reuses the arrays of an earlier
+    :func:`~neurodyn.network.engine.build` (same ``dt``, seed and dtype).
+    """
+    wall0 = time.perf_counter()
+    if not isinstance(net, Network):
+        raise ParameterError(f"simulate_network: expected a Network; got {net!r}.")
+    t_stop_f, dt_f = _time(t_stop, "t_stop"), _time(dt, "dt")
+    if dt_f > t_stop_f:
+        raise ParameterError(f"simulate.dt ({dt_f:g} ms) must be <= t_stop ({t_stop_f:g} ms).")
+    n_steps = round(t_stop_f / dt_f)
+    if abs(n_steps * dt_f - t_stop_f) > 1e-9 * t_stop_f:
+        raise ParameterError(
+            f"simulate.t_stop ({t_stop_f:g} ms) must be a whole multiple of dt ({dt_f:g} ms). "
+            f"Fix: t_stop={n_steps * dt_f:g}."
+        )
+    if dtype not in ("float64", "float32"):
+        raise ParameterError(f"simulate.dtype must be 'float64' or 'float32'; got {dtype!r}.")
+    fdtype = jnp.float64 if dtype == "float64" else jnp.float32
+    every = 1
+    if record_dt is not None:
+        r = _time(record_dt, "record_dt")
+        every = round(r / dt_f)
+        if every < 1 or abs(every * dt_f - r) > 1e-9 * r:
+            raise ParameterError(f"simulate.record_dt ({r:g} ms) must be a whole multiple of dt.")
+    if built is not None:
+        if built.net is not net or abs(built.dt - dt_f) > 1e-12 * dt_f or (
+                np.dtype(built.dtype) != np.dtype(fdtype)) or (method is not None and built.method != method):
+            raise ParameterError(
+                "simulate_network: `built` was made for another network, dt, dtype or method "
+                f"(built: dt {built.dt:g} ms, {np.dtype(built.dtype)}, method {built.method}; "
+                f"asked: dt {dt_f:g} ms, {dtype}, method {method}). Fix: "
+                "build(net, dt, seed=..., dtype=..., method=...) with the same settings."
+            )
+        bn = built
+    else:
+        bn = build(net, dt_f, seed=seed, dtype=fdtype, method=method)
+    rec_spec = _record_spec(bn, record)
+    chunk = chunk_steps or _CHUNK_STEPS
+    n_blocks = max(1, min(chunk, n_steps) // every)
+    steps_per_chunk = n_blocks * every
+    n_blocks_total = -(-n_steps // every)
+    n_chunks = -(-n_blocks_total // n_blocks)
+    sizes = [bn.neurons[i].n if kind == "neuron" else bn.sources[i].n for kind, i in bn.order]
+    names = [bn.neurons[i].name if kind == "neuron" else bn.sources[i].name for kind, i in bn.order]
+    consts = consts_of(bn)
+    key = jax.random.PRNGKey(int(seed))
+
+    states = tuple((p.init, jnp.zeros((p.n,), jnp.int32), tuple(p.syn_init)) for p in bn.neurons)
+    buf = jnp.zeros((bn.rows * bn.width,), fdtype)
+    arrivals = jnp.zeros((bn.n_slots,), fdtype)
+    kern = bn.kernel(NetKernelSpec(every, n_blocks, rec_spec, tuple(sizes), bucketed=True))
+    spk_t: list[list[np.ndarray]] = [[] for _ in names]
+    spk_i: list[list[np.ndarray]] = [[] for _ in names]
+    samples_all: list[list[np.ndarray]] = [[] for _ in rec_spec]
+    status, message = Status.SUCCESS, ""
+    bar = None
+    compile_s = 0.0
+    t_loop0 = time.perf_counter()
+    for c in range(n_chunks):
+        t_c0 = time.perf_counter()
+        step0 = c * steps_per_chunk
+        n_run = min(n_blocks, n_blocks_total - c * n_blocks)
+        (new_states, new_buf, new_arr), samples, rec, finite = kern(
+            (states, buf, arrivals), consts, key, jnp.asarray(step0, jnp.int32),
+            jnp.asarray(n_run, jnp.int32))
+        if not bool(finite):
+            t_bad = (step0 + n_run * every) * dt_f
+            err = SimulationError(
+                f"simulate(network): NaN/Inf in the state by t = {t_bad:g} ms (dt = {dt_f:g} ms). "
+                "Fix: reduce dt, check weights (a runaway network) and the model parameters.",
+                time=t_bad, variable=None, index=None,
+            )
+            if throw:
+                raise err
+            status, message = Status.NONFINITE, str(err)
+            break
+        states, buf, arrivals = new_states, new_buf, new_arr
+        n_done = n_run * every
+        for pi in range(len(names)):
+            steps, ids = decode_words(np.asarray(rec[pi])[:n_done])
+            keep = step0 + steps < n_steps
+            spk_t[pi].append((step0 + steps[keep] + 1) * dt_f)
+            spk_i[pi].append(ids[keep])
+        for j, x in enumerate(samples):
+            samples_all[j].append(np.asarray(x)[:n_run])
+        elapsed = time.perf_counter() - t_c0
+        if c == 0:
+            compile_s = elapsed
+        if bar is None and progress is not False and n_chunks > 1 and (
+                progress or (elapsed * n_chunks > _PROGRESS_AFTER_S and sys.stderr.isatty())):
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=n_steps, unit="step", unit_scale=True, desc="simulate network",
+                       initial=min(n_steps, step0 + n_done), leave=False)
+        elif bar is not None:
+            bar.update(min(n_steps, step0 + n_done) - bar.n)
+    if bar is not None:
+        bar.close()
+    run_s = time.perf_counter() - t_loop0
+    spikes = {}
+    for pi, name in enumerate(names):
+        times = np.concatenate(spk_t[pi]) if spk_t[pi] else np.zeros(0)
+        ids = np.concatenate(spk_i[pi]).astype(np.int64) if spk_i[pi] else np.zeros(0, np.int64)
+        o = np.lexsort((ids, times))
+        spikes[name] = Spikes(times[o], ids[o], (sizes[pi],))
+    traces: dict[str, dict[str, np.ndarray]] = {}
+    recorded: dict[str, dict[str, np.ndarray]] = {}
+    for j, (k, var, ids) in enumerate(rec_spec):
+        pname = bn.neurons[k].name
+        x = np.concatenate(samples_all[j], axis=0).T if samples_all[j] else np.zeros((len(ids), 0))
+        traces.setdefault(pname, {})[var] = x
+        recorded.setdefault(pname, {})[var] = np.asarray(ids)
+    n_samp = max((x.shape[-1] for d in traces.values() for x in d.values()), default=0)
+    stats = {"build_s": bn.build_s, "first_chunk_s": compile_s, "run_s": run_s,
+             "wall_s": time.perf_counter() - wall0, "n_steps": n_steps, "n_chunks": n_chunks,
+             "chunk_steps": steps_per_chunk, "n_synapses": bn.n_synapses,
+             "ring_rows": bn.rows}
+    prov = {"neurodyn": __version__, "dt": dt_f, "t_stop": t_stop_f, "seed": int(seed),
+            "dtype": dtype, "method": {p.name: p.method for p in bn.neurons},
+            "network": repr(net)}
+    return NetworkResult(
+        t=np.arange(n_samp) * every * dt_f, spikes=spikes, traces=traces, recorded=recorded,
+        sizes=dict(zip(names, sizes)), t_stop=t_stop_f, dt=dt_f, status=status, message=message,
+        provenance=prov, stats=stats)
+
+
+

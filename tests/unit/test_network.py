@@ -1,0 +1,215 @@
+"""Networks: connectors, delays on the grid, exact event-driven delivery, input checks."""
+
+import numpy as np
+import pytest
+
+import neurodyn as nd
+from neurodyn.errors import ParameterError, UnitError
+from neurodyn.network import (
+    AllToAll,
+    DistanceProbability,
+    FixedInDegree,
+    FixedOutDegree,
+    FixedProbability,
+    FromList,
+    FromMatrix,
+    Network,
+    Normal,
+    OneToOne,
+    PoissonSource,
+    Population,
+    Projection,
+    SpikeSource,
+    Uniform,
+)
+from neurodyn.network.delivery import compact, pack
+from neurodyn.synapses import Exp
+
+RNG = np.random.default_rng
+
+
+# ---------------------------------------------------------------------- connectors
+def test_fixed_probability_is_binomial_and_excludes_autapses():
+    n, p = 2000, 0.02
+    pre, post = FixedProbability(p=p, autapses=False).connect(n, n, RNG(0), autapse_shift=0)
+    expected = n * (n - 1) * p
+    assert abs(pre.size - expected) < 5 * np.sqrt(expected * (1 - p))
+    assert not np.any(pre == post)
+    flat = pre * n + post
+    assert np.all(np.diff(flat) > 0)  # sorted, no multapses
+    # the in-degree distribution is binomial(n - 1, p): mean and variance within 5 %
+    indeg = np.bincount(post, minlength=n)
+    assert indeg.mean() == pytest.approx((n - 1) * p, rel=0.05)
+    assert indeg.var() == pytest.approx((n - 1) * p * (1 - p), rel=0.15)
+
+
+def test_fixed_probability_edges_and_seeds():
+    assert FixedProbability(p=0.0).connect(10, 10, RNG(0))[0].size == 0
+    assert FixedProbability(p=1.0).connect(10, 7, RNG(0))[0].size == 70
+    a = FixedProbability(p=0.1).connect(300, 300, RNG(5))
+    b = FixedProbability(p=0.1).connect(300, 300, RNG(5))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_fixed_degrees_are_exact_and_distinct():
+    pre, post = FixedInDegree(k=30, autapses=False).connect(200, 200, RNG(1), autapse_shift=0)
+    assert np.all(np.bincount(post, minlength=200) == 30) and not np.any(pre == post)
+    assert len(set(zip(pre.tolist(), post.tolist()))) == pre.size
+    pre, post = FixedOutDegree(k=12).connect(50, 80, RNG(2))
+    assert np.all(np.bincount(pre, minlength=50) == 12)
+    assert len(set(zip(pre.tolist(), post.tolist()))) == pre.size
+    with pytest.raises(ParameterError, match="k must be <= 10"):
+        FixedInDegree(k=11).connect(10, 5, RNG(0))
+
+
+def test_all_to_all_one_to_one_lists_and_matrices():
+    pre, post = AllToAll(autapses=False).connect(4, 4, RNG(0), autapse_shift=0)
+    assert pre.size == 12 and not np.any(pre == post)
+    pre, post = OneToOne().connect(5, 5, RNG(0))
+    assert np.array_equal(pre, post)
+    with pytest.raises(ParameterError, match="OneToOne needs populations of the same size; got 5"):
+        OneToOne().connect(5, 6, RNG(0))
+    pre, post = FromList(pre=[2, 0], post=[1, 3]).connect(3, 4, RNG(0))
+    assert pre.tolist() == [2, 0] and post.tolist() == [1, 3]
+    with pytest.raises(ParameterError, match=r"post indices must lie in \[0, 3\]"):
+        FromList(pre=[0], post=[4]).connect(3, 4, RNG(0))
+    m = np.array([[0, 2.0], [3.0, 0]])
+    pre, post, w = FromMatrix(matrix=m, weights=True).pairs_and_values(2, 2)
+    assert pre.tolist() == [0, 1] and post.tolist() == [1, 0] and w.tolist() == [2.0, 3.0]
+
+
+def test_distance_probability_follows_the_profile():
+    rng = RNG(3)
+    pos = np.c_[rng.uniform(0, 1000, 1500), rng.uniform(0, 1000, 1500), np.zeros(1500)]
+    con = DistanceProbability(p0=0.5, scale=100.0, profile="gaussian")
+    pre, post = con.connect(1500, 1500, RNG(4), None, pos, pos)
+    d = np.linalg.norm(pos[pre] - pos[post], axis=1)
+    all_d = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
+    expected = (0.5 * np.exp(-0.5 * (all_d / 100.0) ** 2)).sum()
+    assert abs(pre.size - expected) < 5 * np.sqrt(expected)
+    assert d.max() < 600.0
+    with pytest.raises(ParameterError, match="needs positions"):
+        con.connect(3, 3, RNG(0))
+
+
+# ---------------------------------------------------------------------- compaction
+@pytest.mark.parametrize("n, frac", [(1, 1.0), (63, 0.3), (64, 0.5), (65, 0.01), (4000, 0.004),
+                                     (4000, 0.9)])
+def test_spike_compaction_matches_nonzero(n, frac):
+    import jax.numpy as jnp
+
+    sp = RNG(n).random(n) < frac
+    pk = pack(jnp.asarray(sp))
+    k = int(sp.sum())
+    idx = np.asarray(compact(pk, jnp.arange(k + 5, dtype=jnp.int32)))
+    assert int(pk.total) == k
+    assert np.array_equal(idx[:k], np.nonzero(sp)[0]) and np.all(idx[k:] == n)
+
+
+# ---------------------------------------------------------------------- delays and delivery
+@pytest.mark.parametrize("delay", [0.1, 1.5, 10.0])
+def test_a_spike_arrives_exactly_at_t_plus_delay(delay):
+    src = SpikeSource("src", times=[[5.0]])
+    post = Population("post", nd.models.LIF(), 1)
+    net = Network([src, post], [Projection(src, post, OneToOne(), Exp(tau=5.0, mode="current"),
+                                           weight="10 pA", delay=delay, receptor="x")])
+    r = nd.simulate(net, 30.0, 0.1, record={"post": {"g_x": [0]}})
+    g = r.trace("post", "g_x")[0]
+    first = np.nonzero(g)[0][0]
+    assert r.spikes["src"].times.tolist() == [5.0]
+    assert r.t[first] == pytest.approx(5.0 + delay, abs=1e-9)
+    assert g[first] == 10.0
+    np.testing.assert_allclose(g[first:first + 50], 10.0 * np.exp(-np.arange(50) * 0.1 / 5.0),
+                               rtol=1e-12)
+
+
+def test_delays_round_to_the_nearest_step_and_must_be_at_least_dt():
+    src = SpikeSource("src", times=[[2.0]])
+    post = Population("post", nd.models.LIF(), 1)
+    proj = Projection(src, post, OneToOne(), Exp(mode="current"), weight=1.0, delay=0.26)
+    r = nd.simulate(Network([src, post], [proj]), 5.0, 0.1, record={"post": {"g_exp_cur": [0]}})
+    assert r.t[np.nonzero(r.trace("post", "g_exp_cur")[0])[0][0]] == pytest.approx(2.3)
+    bad = Projection(src, post, OneToOne(), Exp(mode="current"), weight=1.0, delay=0.05)
+    with pytest.raises(ParameterError, match=r"delay must be >= dt \(0.1 ms\); got a minimum of 0.05 ms"):
+        nd.simulate(Network([src, post], [bad]), 5.0, 0.1)
+
+
+def test_every_spike_is_delivered_when_all_neurons_fire_in_one_step():
+    """1000 sources fire in the same step (more than any fixed bucket): the target receives the
+    sum of all weights, exactly."""
+    n = 1000
+    src = SpikeSource("src", times=[[1.0]] * n)
+    post = Population("post", nd.models.LIF(), 3)
+    w = np.arange(1, 3 * n + 1, dtype=float) * 1e-3
+    proj = Projection(src, post, AllToAll(), Exp(tau=5.0, mode="current"), weight=w, receptor="x")
+    r = nd.simulate(Network([src, post], [proj]), 3.0, 0.1, record={"post": {"g_x": [0, 1, 2]}})
+    g = r.trace("post", "g_x")
+    at = np.argmin(np.abs(r.t - 1.1))
+    expected = w.reshape(n, 3).sum(axis=0)
+    np.testing.assert_allclose(g[:, at], expected, rtol=1e-12)
+    assert np.all(g[:, :at] == 0)
+
+
+def test_poisson_source_rate_and_reproducibility():
+    src = PoissonSource("poisson", 500, rate="20 Hz")
+    post = Population("post", nd.models.LIF(), 1)
+    net = Network([src, post], [Projection(src, post, AllToAll(), Exp(), weight="0.1 nS")])
+    r1 = nd.simulate(net, 1000.0, 0.1, seed=3)
+    r2 = nd.simulate(net, 1000.0, 0.1, seed=3)
+    r3 = nd.simulate(net, 1000.0, 0.1, seed=4)
+    n = r1.spikes["poisson"].times.size
+    assert abs(n - 500 * 20) < 5 * np.sqrt(500 * 20)
+    assert np.array_equal(r1.spikes["poisson"].times, r2.spikes["poisson"].times)
+    assert not np.array_equal(r1.spikes["poisson"].times, r3.spikes["poisson"].times)
+    assert r1.rate("poisson") == pytest.approx(20.0, rel=0.05)
+
+
+def test_weights_and_delays_from_distributions_with_units():
+    src = SpikeSource("src", times=[[1.0]] * 200)
+    post = Population("post", nd.models.LIF(), 200)
+    proj = Projection(src, post, OneToOne(), Exp(), weight=Uniform("1 nS", "2 nS"),
+                      delay=Normal("2 ms", "0.5 ms", clip=(0.1, None)))
+    bn = nd.network.build(Network([src, post], [proj]), 0.1, seed=1)
+    w = np.asarray(bn.tables["src"].weights)[:200, 0]
+    assert 1.0 <= w.min() and w.max() < 2.0
+    assert bn.rows > 20 and bn.tables["src"].delays is not None
+
+
+# ---------------------------------------------------------------------- bad input
+def test_bad_network_input_gives_clear_errors():
+    lif = nd.models.LIF()
+    a, b = Population("a", lif, 10), Population("b", lif, 12)
+    with pytest.raises(ParameterError, match=r"FixedProbability.p must be in \[0, 1\]; got 1.5"):
+        FixedProbability(p=1.5)
+    with pytest.raises(ParameterError, match="OneToOne needs populations of the same size"):
+        nd.simulate(Network([a, b], [Projection(a, b, OneToOne(), Exp())]), 1.0, 0.1)
+    neg = Projection(a, b, AllToAll(), Exp(e_rev=-80.0), weight=Normal("1 nS", "5 nS"))
+    with pytest.raises(ParameterError, match="conductance weights must be >= 0 nS"):
+        nd.simulate(Network([a, b], [neg]), 1.0, 0.1)
+    with pytest.raises(ParameterError, match="not in the network"):
+        Network([a], [Projection(a, b, AllToAll(), Exp())])
+    with pytest.raises(ParameterError, match="spike sources can only be presynaptic"):
+        Projection(a, SpikeSource("s", times=[[1.0]]), AllToAll(), Exp())
+    with pytest.raises(ParameterError, match="cannot drive it"):
+        izh = Population("izh", nd.models.Izhikevich(), 3)
+        Network([a, izh], [Projection(a, izh, AllToAll(), Exp())])
+    with pytest.raises(ParameterError, match=r"init\['g_x'\] is neither a state variable"):
+        c = Population("c", lif, 10, init={"g_x": 1.0})
+        nd.simulate(Network([c]), 1.0, 0.1)
+    with pytest.raises(UnitError, match=r"weight must be a conductance \(unit nS\); got 1.0 mV"):
+        Projection(a, b, AllToAll(), Exp(), weight="1 mV").build(RNG(0), 0.1)
+
+
+def test_views_and_receptors():
+    lif = nd.models.LIF()
+    p = Population("p", lif, 100)
+    v = p[20:50]
+    assert v.size == 30 and v.name == "p[20:50]"
+    assert p[20:50][5:10].start == 25
+    with pytest.raises(ParameterError, match="contiguous slice"):
+        p[::2]
+    e = Projection(p[:80], p, FixedProbability(p=0.1), Exp(tau=5, e_rev=0))
+    i = Projection(p[80:], p, FixedProbability(p=0.1), Exp(tau=10, e_rev=-80))
+    assert e.receptor_name() == "exp_e" and i.receptor_name() == "exp_i"
+    with pytest.raises(ParameterError, match="different synapses"):
+        Network([p], [e, Projection(p, p, AllToAll(), Exp(tau=3, e_rev=0))])
