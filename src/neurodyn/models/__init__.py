@@ -1,4 +1,4 @@
-"""Point-neuron models: Hodgkin–Huxley, FitzHugh–Nagumo, Izhikevich, LIF and AdEx."""
+"""Point-neuron models: Hodgkin–Huxley, Traub–Miles, FitzHugh–Nagumo, Izhikevich, LIF and AdEx."""
 
 from ._base import AbstractNeuronModel as AbstractNeuronModel
 from ._base import Preset as Preset
@@ -8,6 +8,7 @@ from .fhn import FitzHughNagumo as FitzHughNagumo
 from .hh import HodgkinHuxley as HodgkinHuxley
 from .izhikevich import Izhikevich as Izhikevich
 from .lif import LIF as LIF
+from .traub_miles import TraubMiles as TraubMiles
 
 REGISTRY: dict[str, type[AbstractNeuronModel]] = {
     "HodgkinHuxley": HodgkinHuxley,
@@ -15,6 +16,7 @@ REGISTRY: dict[str, type[AbstractNeuronModel]] = {
     "Izhikevich": Izhikevich,
     "LIF": LIF,
     "AdEx": AdEx,
+    "TraubMiles": TraubMiles,
 }
 """Models by class name (the names TOML specs use)."""
 

@@ -138,7 +138,9 @@ class AdEx(AbstractNeuronModel):
     def linearized(self, p: Any, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
         d = self.derivatives(p, s, i_ext, xp)
         a_w = p.a * (xp.minimum(s.v, p.v_peak) - p.e_l) / p.tau_w
-        return self.State(v=d.v, w=a_w), self.State(v=0.0 * d.v, w=-1.0 / p.tau_w + 0.0 * a_w)
+        # zeros_like rather than 0*x: keeps B loop-invariant for the compiler
+        b = self.State(v=xp.zeros_like(d.v), w=-1.0 / p.tau_w + xp.zeros_like(a_w))
+        return self.State(v=d.v, w=a_w), b
 
     def spike_condition(self, p: Any, s: Any, xp: Any) -> Any:
         return s.v >= p.v_peak

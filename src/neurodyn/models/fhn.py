@@ -58,7 +58,7 @@ class FitzHughNagumo(AbstractNeuronModel):
     def linearized(self, p: Any, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
         d = self.derivatives(p, s, i_ext, xp)
         return (self.State(v=d.v, w=(s.v + p.a) / p.tau),
-                self.State(v=0.0 * d.v, w=-p.b / p.tau + 0.0 * d.w))
+                self.State(v=xp.zeros_like(d.v), w=-p.b / p.tau + xp.zeros_like(d.w)))
 
     def default_detector(self) -> SpikeDetector:
         return SpikeDetector.crossing(1.0)

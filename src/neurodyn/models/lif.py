@@ -72,7 +72,7 @@ class LIF(AbstractNeuronModel):
 
     def linearized(self, p: Any, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
         a = (p.g_l * p.e_l + i_ext) / p.c_m
-        b = -p.g_l / p.c_m + 0.0 * a
+        b = -p.g_l / p.c_m + xp.zeros_like(a)  # loop-invariant (0*a would not be)
         return self.State(v=a), self.State(v=b)
 
     def derivatives(self, p: Any, s: Any, i_ext: Any, xp: Any) -> Any:

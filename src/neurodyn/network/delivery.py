@@ -13,9 +13,11 @@ Per step and presynaptic population:
    ``n`` of the table is the "no spike" row: its targets point into a dump region (spread over
    as many slots as the table is wide, so that repeated adds do not serialise on one address).
 3. **Exactness**: the number of slots processed per step is chosen among a few sizes by a
-   ``lax.switch`` on the step's spike count (0, 8, 32, 128); above that a ``while_loop`` goes
-   through the spikes in blocks until every one is delivered. No spike is ever dropped, and the
-   common case costs only the spikes that happened (padded to 8, 32 or 128).
+   ``lax.switch`` on the step's spike count (0, 4, 16, 64); above that a ``while_loop`` goes
+   through the spikes in blocks of 256 until every one is delivered. No spike is ever dropped,
+   and the common case costs only the spikes that happened (padded to 4, 16 or 64). More sizes
+   cut the padding but lengthen compilation (each branch is compiled); on the Brette et al.
+   COBA/CUBA networks (2-8 spikes per step) these three were the best trade-off measured.
 
 Batched runs (``vmap`` over parameter sets) use the ``while_loop`` form only: under ``vmap`` a
 ``switch`` would run every branch.
@@ -32,7 +34,7 @@ import numpy as np
 __all__ = ["Packed", "compact", "pack"]
 
 _BITS = np.arange(64, dtype=np.uint64)
-BUCKETS = (8, 32, 128)
+BUCKETS = (4, 16, 64)
 BLOCK = 256
 
 

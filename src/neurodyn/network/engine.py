@@ -51,7 +51,7 @@ xp = jax_math
 class DriveParams(NamedTuple):
     base: Any  # the model's own parameters
     a: Any  # synaptic input at v = 0 (model input unit)
-    b: Any  # d(input)/dv (model input unit per mV)
+    b: Any  # d(input)/dv (model input unit per mV); None: no conductance input
     gain: Any  # d(dv/dt)/d(input)
 
 
@@ -76,9 +76,13 @@ class Driven:
         return getattr(s, self.voltage_var)
 
     def derivatives(self, p: DriveParams, s: Any, i_ext: Any, xp: Any) -> Any:
+        if p.b is None:
+            return self.base.derivatives(p.base, s, i_ext + p.a, xp)
         return self.base.derivatives(p.base, s, i_ext + p.a + p.b * self._v(s), xp)
 
     def linearized(self, p: DriveParams, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
+        if p.b is None:  # current input only: the model's own linearisation (loop-invariant B)
+            return self.base.linearized(p.base, s, i_ext + p.a, xp)
         v = self._v(s)
         a, b = self.base.linearized(p.base, s, i_ext + p.a + p.b * v, xp)
         vn = self.voltage_var
@@ -95,7 +99,8 @@ def _driven_method(f: Any) -> Any:
 
     def step(model: Driven, p: DriveParams, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
         v = getattr(s, model.voltage_var)
-        return f(model.base, p.base, s, lambda th: i_at(th) + p.a + p.b * v, dt, xp)
+        extra = p.a if p.b is None else p.a + p.b * v
+        return f(model.base, p.base, s, lambda th: i_at(th) + extra, dt, xp)
 
     return step
 
@@ -155,6 +160,10 @@ class _NeuronPop:
     threshold: float | None  # crossing detector threshold (non-reset models)
     syn_init: list[tuple[Any, ...]] = field(default_factory=list)  # per receptor, per state var
 
+    @property
+    def conductance_input(self) -> bool:
+        return any(r.synapse.conductance_based for r in self.receptors)
+
 
 @dataclass
 class _Source:
@@ -199,6 +208,16 @@ class BuiltNetwork:
 
     method: str | None = None
 
+    @property
+    def uniform_delays(self) -> bool:
+        return all(t.delays is None for t in self.tables.values())
+
+    def initial_buffer(self) -> Any:
+        """The empty buffer of pending arrivals (see :func:`make_chunk`)."""
+        if self.uniform_delays:
+            return tuple(jnp.zeros((self.width,), self.dtype) for _ in range(self.rows))
+        return jnp.zeros((self.rows * self.width,), self.dtype)
+
     def structure_key(self) -> tuple[Any, ...]:
         """Everything the compiled loop depends on besides the arrays it is passed: networks
         that differ only in parameter values, weights, delays (at equal ring size) and initial
@@ -212,7 +231,8 @@ class BuiltNetwork:
                          None if s.ev_ptr is None else int(s.ev_ptr.shape[0]),
                          None if s.ev_ids is None else int(s.ev_ids.shape[0]))
                         for s in self.sources)
-        tables = tuple(sorted((k, tuple(t.targets.shape), t.delays is None)
+        tables = tuple(sorted((k, tuple(t.targets.shape), t.delays is None,
+                               t.delay if t.delays is None else None)
                               for k, t in self.tables.items()))
         return (self.dt, str(np.dtype(self.dtype)), self.rows, self.width, self.n_slots,
                 tuple(self.order), neurons, sources, tables)
@@ -411,6 +431,7 @@ class NetKernelSpec:
     record: tuple[tuple[int, str, tuple[int, ...]], ...]  # (neuron pop index, var, neuron ids)
     sizes: tuple[int, ...]  # population sizes (network order)
     bucketed: bool
+    unroll: int = 1
 
 
 def _syn_state_names(r: _Receptor) -> tuple[str, ...]:
@@ -423,6 +444,10 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
     dt = bn.dt
     rows, width, n_slots = bn.rows, bn.width, bn.n_slots
     every, n_blocks = spec.every, spec.n_blocks
+    # all delays equal within each presynaptic population: the pending arrivals are a tuple of
+    # rows with static indices (shifted by one row per step); otherwise one flat ring buffer
+    # indexed modulo its length (dynamic slices, which XLA:CPU runs element by element)
+    uniform = bn.uniform_delays
     n_steps_chunk = every * n_blocks
     pops_all = bn.order
 
@@ -440,7 +465,7 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
                 s, refr, syn = neuron_states[k]
                 pm = consts["params"][k]
                 a = jnp.zeros((pop.n,), dtype)
-                b = jnp.zeros((pop.n,), dtype)
+                b = jnp.zeros((pop.n,), dtype) if pop.conductance_input else None
                 new_syn = []
                 for r, sr in zip(pop.receptors, syn):
                     rp = consts["rec_params"][(k, r.name)]
@@ -495,6 +520,20 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
                 if tab is None:
                     continue
 
+                if uniform:
+                    # every synapse of this population has the same delay d: one row, static
+                    d = bn.tables[name].delay
+
+                    def body_u(row, ids, base, tab=tab):
+                        T = tab["targets"][ids]
+                        w = tab["weights"][ids]
+                        return row.at[T.reshape(-1)].add(w.reshape(-1), mode="promise_in_bounds")
+
+                    rows_ = list(buf)
+                    rows_[d] = delivery.for_each_block(pk, body_u, rows_[d], bucketed=spec.bucketed)
+                    buf = tuple(rows_)
+                    continue
+
                 def body(bb, ids, base, tab=tab):
                     T = tab["targets"][ids]
                     w = tab["weights"][ids]
@@ -508,9 +547,14 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
             at = ((n - step0).astype(jnp.int32), jnp.int32(0))
             rec = tuple(jax.lax.dynamic_update_slice(r, w[None, :], at) for r, w in zip(rec, words))
             # the arrivals of the next step are final now (delays are >= 1 step): take them out
-            # of the ring buffer into a plain array. Slicing the ring buffer with a dynamic
-            # offset inside the neuron update made every fusion that read it scalar (3x slower).
-            arrivals, buf = _take_row(buf, (n + 1) % rows, width, n_slots, dtype)
+            # of the buffer into a plain array. Slicing the ring buffer with a dynamic offset
+            # inside the neuron update made every fusion that read it scalar (3x slower).
+            if uniform:
+                # rows[k] holds the arrivals k steps after the next one: shift by one row
+                arrivals = buf[0][:n_slots]
+                buf = (*buf[1:], jnp.zeros((width,), dtype))
+            else:
+                arrivals, buf = _take_row(buf, (n + 1) % rows, width, n_slots, dtype)
             return (tuple(new_states), buf, arrivals, rec), None
         def sample(states, arrivals):
             """Recorded values at the start of a step; a synaptic variable includes the
@@ -549,9 +593,24 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
                 (j, zero)) for bufr, v in zip(smp, sample(c[0], c[2])))
             return one_step(c, n)[0], smp
 
-        c0 = (neuron_states, buf, arrivals0, rec0)
-        (states, buf, arrivals, rec), samples = jax.lax.fori_loop(0, n_run * every, step_and_sample,
-                                                        (c0, samples0))
+        # `unroll` steps per loop iteration: values passed between steps inside one iteration
+        # need no loop-carry copies (XLA:CPU copied ~10 state arrays per iteration: unrolling
+        # by 2 took 20-25% off the Brette benchmarks); a second loop does the remainder.
+        unroll = spec.unroll
+
+        def several(k, st):
+            for u in range(unroll):
+                st = step_and_sample(k * unroll + u, st)
+            return st
+
+        n_total = n_run * every
+        st = (neuron_states, buf, arrivals0, rec0), samples0
+        if unroll > 1:
+            st = jax.lax.fori_loop(0, n_total // unroll, several, st)
+            st = jax.lax.fori_loop(n_total // unroll * unroll, n_total, step_and_sample, st)
+        else:
+            st = jax.lax.fori_loop(0, n_total, step_and_sample, st)
+        (states, buf, arrivals, rec), samples = st
         finite = jnp.asarray(True)
         for s, _, _ in states:
             for x in s:

@@ -23,6 +23,7 @@ from .network import Network
 __all__ = ["NetworkResult", "simulate_network"]
 
 _CHUNK_STEPS = 2000
+_UNROLL = 2
 _PROGRESS_AFTER_S = 3.0
 
 
@@ -211,9 +212,10 @@ def simulate_network(
     key = jax.random.PRNGKey(int(seed))
 
     states = tuple((p.init, jnp.zeros((p.n,), jnp.int32), tuple(p.syn_init)) for p in bn.neurons)
-    buf = jnp.zeros((bn.rows * bn.width,), fdtype)
+    buf = bn.initial_buffer()
     arrivals = jnp.zeros((bn.n_slots,), fdtype)
-    kern = bn.kernel(NetKernelSpec(every, n_blocks, rec_spec, tuple(sizes), bucketed=True))
+    kern = bn.kernel(NetKernelSpec(every, n_blocks, rec_spec, tuple(sizes), bucketed=True,
+                                  unroll=_UNROLL))
     spk_t: list[list[np.ndarray]] = [[] for _ in names]
     spk_i: list[list[np.ndarray]] = [[] for _ in names]
     samples_all: list[list[np.ndarray]] = [[] for _ in rec_spec]

@@ -1,0 +1,100 @@
+"""Traub–Miles Hodgkin–Huxley-type neuron (the neuron of the Brette et al. 2007 COBAHH benchmark)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ..params import param
+from ._base import AbstractNeuronModel
+
+__all__ = ["TraubMiles"]
+
+
+def _rates(v: Any, vt: Any, xp: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """alpha/beta of m, h, n in 1/ms (Traub & Miles 1991 as used by Brette et al. 2007)."""
+    u = v - vt
+    am = 0.32 * xp.vtrap(13.0 - u, 4.0)
+    bm = 0.28 * xp.vtrap(u - 40.0, 5.0)
+    ah = 0.128 * xp.exp((17.0 - u) / 18.0)
+    bh = 4.0 / (1.0 + xp.exp((40.0 - u) / 5.0))
+    an = 0.032 * xp.vtrap(15.0 - u, 5.0)
+    bn = 0.5 * xp.exp((10.0 - u) / 40.0)
+    return am, bm, ah, bh, an, bn
+
+
+class TraubMiles(AbstractNeuronModel):
+    r"""Single-compartment Hodgkin–Huxley-type neuron with Na⁺ and delayed-rectifier K⁺
+    currents after Traub & Miles (1991), in the form of the COBAHH benchmark of Brette et al.
+    (2007):
+
+    .. math::
+
+        C_m \frac{dv}{dt} = I - g_L (v - E_L) - \bar g_{Na} m^3 h (v - E_{Na})
+                            - \bar g_{K} n^4 (v - E_K)
+
+    with :math:`\alpha_m = 0.32\,(13 - u)/(e^{(13-u)/4} - 1)`,
+    :math:`\beta_m = 0.28\,(u - 40)/(e^{(u-40)/5} - 1)`, :math:`\alpha_h = 0.128\,e^{(17-u)/18}`,
+    :math:`\beta_h = 4/(1 + e^{(40-u)/5})`, :math:`\alpha_n = 0.032\,(15-u)/(e^{(15-u)/5} - 1)`,
+    :math:`\beta_n = 0.5\,e^{(10-u)/40}` (1/ms), :math:`u = v - V_T` in mV.
+
+    Units: v in mV, t in ms, conductances in mS/cm², :math:`C_m` in µF/cm², the input in µA/cm²
+    (synaptic currents in pA are converted with ``area``, 20,000 µm² in the benchmark). The
+    benchmark starts the gates at 0 (Brian2's default); :meth:`init_state` starts them at steady
+    state unless an initial value is given.
+
+    Reference
+    ---------
+    Traub RD, Miles R (1991) Neuronal Networks of the Hippocampus. Cambridge University Press.
+    Brette R et al. (2007) Simulation of networks of spiking neurons: a review of tools and
+    strategies. J Comput Neurosci 23:349–398 (benchmark 3).
+
+    .. code-block:: bibtex
+
+        @book{traub1991neuronal,
+          author = {Traub, Roger D. and Miles, Richard},
+          title = {Neuronal Networks of the Hippocampus},
+          publisher = {Cambridge University Press}, year = {1991}}
+    """
+
+    state_vars: ClassVar[dict[str, str]] = {"v": "mV", "m": "1", "h": "1", "n": "1"}
+    input_unit: ClassVar[str] = "uA/cm2"
+    input_doc: ClassVar[str] = "injected current density"
+    gate_vars: ClassVar[tuple[str, ...]] = ("m", "h", "n")
+    default_method: ClassVar[str] = "exp_euler"
+
+    g_na: float = param(100.0, unit="mS/cm2", bounds=(0.0, None), doc="peak Na+ conductance density")
+    g_k: float = param(30.0, unit="mS/cm2", bounds=(0.0, None), doc="peak K+ (delayed rectifier) density")
+    g_l: float = param(0.05, unit="mS/cm2", bounds=(0.0, None), doc="leak conductance density")
+    e_na: float = param(50.0, unit="mV", bounds=(-200.0, 200.0), doc="Na+ reversal potential")
+    e_k: float = param(-90.0, unit="mV", bounds=(-200.0, 200.0), doc="K+ reversal potential")
+    e_l: float = param(-60.0, unit="mV", bounds=(-200.0, 200.0), doc="leak reversal potential")
+    c_m: float = param(1.0, unit="uF/cm2", bounds=(0.0, None), inclusive=(False, True),
+                       doc="specific membrane capacitance")
+    v_t: float = param(-63.0, unit="mV", bounds=(-200.0, 200.0),
+                       doc="offset V_T of the rate functions (sets the threshold)")
+    v_init: float = param(-60.0, unit="mV", bounds=(-200.0, 200.0), doc="initial membrane potential")
+    area: float = param(20000.0, unit="um2", bounds=(0.0, None), inclusive=(False, True),
+                        doc="membrane area; converts currents (nA, pA) into densities")
+
+    def gating(self, p: Any, v: Any, xp: Any) -> tuple[tuple[Any, Any], ...]:
+        am, bm, ah, bh, an, bn = _rates(v, p.v_t, xp)
+        return tuple((a / (a + b), a + b) for a, b in ((am, bm), (ah, bh), (an, bn)))
+
+    def init_state(self, p: Any, xp: Any) -> Any:
+        v = p.v_init + 0.0 * p.g_na
+        (m, _), (h, _), (n, _) = self.gating(p, v, xp)
+        return self.State(v=v + 0.0 * m, m=m, h=h, n=n)
+
+    def linearized(self, p: Any, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
+        g_na = p.g_na * s.m**3 * s.h
+        g_k = p.g_k * s.n**4
+        inv_c = 1.0 / p.c_m
+        a_v = (i_ext + g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l) * inv_c
+        b_v = -(g_na + g_k + p.g_l) * inv_c
+        (mi, km), (hi, kh), (ni, kn) = self.gating(p, s.v, xp)
+        return (self.State(v=a_v, m=km * mi, h=kh * hi, n=kn * ni),
+                self.State(v=b_v, m=-km, h=-kh, n=-kn))
+
+    def derivatives(self, p: Any, s: Any, i_ext: Any, xp: Any) -> Any:
+        a, b = self.linearized(p, s, i_ext, xp)
+        return self.State(*(ai + bi * xi for ai, bi, xi in zip(a, b, s)))
