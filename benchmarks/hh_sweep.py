@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -43,6 +42,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "reference_data" / "hh_sweep"
 PEER_BRIAN2 = REPO / "benchmarks" / "peers" / "brian2_hh_sweep.py"
+sys.path.insert(0, str(REPO / "benchmarks"))
+from _common import (  # noqa: E402
+    busy_cores,
+    cpu_model,
+    find_brian2_python,
+    med_min_max,
+    parse_cores,
+)
+
 T_STOP = 500.0  # ms
 DT = 0.025  # ms
 V_INIT = -65.0  # mV
@@ -83,21 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def parse_cores(spec: str) -> set[int] | None:
-    """'all' -> None (no pinning); '0' / '0,2' / '0-3' -> a set of core ids."""
-    if spec.strip().lower() == "all":
-        return None
-    cores: set[int] = set()
-    for part in spec.split(","):
-        part = part.strip()
-        if "-" in part:
-            lo, hi = part.split("-")
-            cores.update(range(int(lo), int(hi) + 1))
-        elif part:
-            cores.add(int(part))
-    if not cores:
-        raise SystemExit(f"--cores: no cores in {spec!r}")
-    return cores
 
 
 # Parse and pin BEFORE numpy / JAX are imported, so that XLA and BLAS size their thread pools to
@@ -113,14 +106,15 @@ if _CORES is not None and __name__ == "__main__":
         for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(_var, "1")
 
+# compile times are measured cold: neurodyn's persistent compilation cache stays off unless the
+# user asks for a JAX cache explicitly (then the output says so)
+if not os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+    os.environ.setdefault("NEURODYN_CACHE_DIR", "off")
+
 import numpy as np  # noqa: E402
 
 # ----------------------------------------------------------------------------------------------
 # helpers
-
-
-def med_min_max(xs: list[float]) -> dict:
-    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "all": list(xs)}
 
 
 def fmt_t(d: dict | None) -> str:
@@ -145,33 +139,7 @@ def fmt_agr(a: dict | None) -> str:
     return f"{100 * a['equal']:5.1f}% / {100 * a['within1']:5.1f}%"
 
 
-def busy_cores(interval: float = 1.0) -> float | None:
-    """CPU cores kept busy by the whole machine over `interval` s (from /proc/stat)."""
-    def sample():
-        with open("/proc/stat") as f:
-            vals = [int(x) for x in f.readline().split()[1:]]
-        idle = vals[3] + (vals[4] if len(vals) > 4 else 0)
-        return sum(vals), idle
 
-    try:
-        t0, i0 = sample()
-        time.sleep(interval)
-        t1, i1 = sample()
-    except (OSError, ValueError, IndexError):
-        return None
-    total = t1 - t0
-    return (1.0 - (i1 - i0) / total) * (os.cpu_count() or 1) if total > 0 else None
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -319,41 +287,6 @@ def run_neuron(P: np.ndarray, refs: dict, n_sets: int, repeats: int) -> dict:
 
 # ----------------------------------------------------------------------------------------------
 # Brian2 (subprocess)
-
-
-def _has_brian2(python: str) -> tuple[bool, str]:
-    try:
-        r = subprocess.run([python, "-c", "import brian2, numpy; "
-                            "print(brian2.__version__, numpy.__version__)"],
-                           capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return False, f"{python}: {exc}"
-    if r.returncode != 0:
-        last = (r.stderr.strip().splitlines() or ["?"])[-1]
-        return False, f"{python}: import brian2 failed ({last})"
-    return True, r.stdout.strip()
-
-
-def find_brian2_python(explicit: str | None) -> tuple[str | None, str, list[str]]:
-    """First interpreter that imports brian2: --brian2-python, $NEURODYN_BRIAN2_PYTHON, this
-    interpreter, <repo>/.venv-brian2/bin/python. Returns (python, how, reasons for rejections)."""
-    candidates = []
-    if explicit:
-        candidates.append((explicit, "--brian2-python"))
-    if os.environ.get("NEURODYN_BRIAN2_PYTHON"):
-        candidates.append((os.environ["NEURODYN_BRIAN2_PYTHON"], "NEURODYN_BRIAN2_PYTHON"))
-    candidates.append((sys.executable, "current interpreter"))
-    candidates.append((str(REPO / ".venv-brian2" / "bin" / "python"), "<repo>/.venv-brian2"))
-    rejected = []
-    for python, how in candidates:
-        if not Path(python).exists():
-            rejected.append(f"{how}: {python} does not exist")
-            continue
-        ok, info = _has_brian2(python)
-        if ok:
-            return python, f"{how} ({python}; brian2, numpy = {info})", rejected
-        rejected.append(f"{how}: {info}")
-    return None, "", rejected
 
 
 def run_brian2(python: str, params_path: Path, refs: dict, procs: int) -> dict:

@@ -213,3 +213,54 @@ def test_views_and_receptors():
     assert e.receptor_name() == "exp_e" and i.receptor_name() == "exp_i"
     with pytest.raises(ParameterError, match="different synapses"):
         Network([p], [e, Projection(p, p, AllToAll(), Exp(tau=3, e_rev=0))])
+
+
+# ---------------------------------------------------------------------- batches
+def _small_coba(n=400, seed=2):
+    rng = RNG(seed)
+    lif = nd.models.LIF()
+    p = Population("P", lif, n, init={"v": -60 + rng.standard_normal(n) * 5 - 5,
+                                      "g_e": (rng.standard_normal(n) * 1.5 + 4) * 10,
+                                      "g_i": (rng.standard_normal(n) * 12 + 20) * 10})
+    ne = int(0.8 * n)
+    return Network([p], [
+        Projection(p[:ne], p, FixedProbability(p=0.2), Exp(tau=5, e_rev=0), weight="6 nS",
+                   receptor="e", label="exc"),
+        Projection(p[ne:], p, FixedProbability(p=0.2), Exp(tau=10, e_rev=-80), weight="67 nS",
+                   receptor="i", label="inh")])
+
+
+def test_a_batch_reproduces_the_runs_one_by_one():
+    net = _small_coba()
+    batch = {"exc.weight_scale": [1.0, 1.5, 2.0], "P.v_th": [-50.0, -52.0, -51.0]}
+    rs = nd.simulate(net, 200.0, 0.1, method="euler", seed=3, batch=batch,
+                     record={"P": {"v": [0, 7], "g_e": [3]}})
+    assert len(rs) == 3
+    for k, r in enumerate(rs):
+        assert r.provenance["batch"] == {key: float(v[k]) for key, v in batch.items()}
+        pops = [Population("P", net.populations[0].model.replace(v_th=batch["P.v_th"][k]), 400,
+                           init=net.populations[0].init)]
+        projs = [Projection(pops[0][:320], pops[0], pr.connector, pr.synapse,
+                            weight=f"{6 * batch['exc.weight_scale'][k]} nS" if j == 0 else pr.weight,
+                            receptor=pr.receptor) if j == 0 else
+                 Projection(pops[0][320:], pops[0], pr.connector, pr.synapse, weight=pr.weight,
+                            receptor=pr.receptor)
+                 for j, pr in enumerate(net.projections)]
+        one = nd.simulate(Network(pops, projs), 200.0, 0.1, method="euler", seed=3,
+                          record={"P": {"v": [0, 7], "g_e": [3]}})
+        assert one.spikes["P"].times.size > 30
+        np.testing.assert_array_equal(r.spikes["P"].times, one.spikes["P"].times)
+        np.testing.assert_array_equal(r.spikes["P"].ids, one.spikes["P"].ids)
+        np.testing.assert_allclose(r.trace("P", "v"), one.trace("P", "v"), rtol=1e-12)
+        np.testing.assert_allclose(r.trace("P", "g_e"), one.trace("P", "g_e"), rtol=1e-12)
+    assert rs[0].rate("P") < rs[1].rate("P")  # weaker excitation fires less
+
+
+def test_bad_batches_are_rejected():
+    net = _small_coba(100)
+    with pytest.raises(ParameterError, match="same number of values"):
+        nd.simulate(net, 10.0, 0.1, batch={"exc.weight_scale": [1, 2], "P.v_th": [-50.0]})
+    with pytest.raises(ParameterError, match="no projection is labelled 'foo'"):
+        nd.simulate(net, 10.0, 0.1, batch={"foo.weight_scale": [1, 2]})
+    with pytest.raises(ParameterError, match=r"LIF\.g_l must be > 0 nS"):
+        nd.simulate(net, 10.0, 0.1, batch={"P.g_l": [10.0, -1.0]})

@@ -128,7 +128,7 @@ def simulate(
     if isinstance(model, Network):
         from ..network.simulate import simulate_network
 
-        extra = {"stimulus": stimulus is not None, "batch": bool(batch), "init": bool(init),
+        extra = {"stimulus": stimulus is not None, "init": bool(init),
                  "spikes": spikes is not True}
         bad = [k for k, v in extra.items() if v]
         if bad:
@@ -140,7 +140,7 @@ def simulate(
         return simulate_network(
             model, t_stop, dt, record=None if record == ("v",) else record, record_dt=record_dt,
             method=method, seed=seed, dtype=dtype, progress=progress, throw=throw,
-            chunk_steps=chunk_steps)
+            chunk_steps=chunk_steps, batch=batch)
     if not isinstance(model, AbstractNeuronModel):
         raise ParameterError(
             f"simulate: model must be a neurodyn model (e.g. neurodyn.models.HodgkinHuxley()); "

@@ -45,23 +45,29 @@ def _lif(e_l: float) -> LIF:
     return LIF(c_m=200.0, g_l=G_L, e_l=e_l, v_th=-50.0, v_reset=-60.0, t_ref=5.0, v_init=-60.0)
 
 
-def _exc_inh(pop: Population, e: Exp, i: Exp, we: Any, wi: Any, p: float) -> list[Projection]:
-    return [Projection(pop[:N_E], pop, FixedProbability(p=p), e, weight=we, delay="0.1 ms",
-                       receptor="e"),
-            Projection(pop[N_E:], pop, FixedProbability(p=p), i, weight=wi, delay="0.1 ms",
-                       receptor="i")]
+def _exc_inh(pop: Population, e: Exp, i: Exp, we: Any, wi: Any, p: float,
+             n_e: int = N_E) -> list[Projection]:
+    return [Projection(pop[:n_e], pop, FixedProbability(p=p), e, weight=we, delay="0.1 ms",
+                       receptor="e", label="exc"),
+            Projection(pop[n_e:], pop, FixedProbability(p=p), i, weight=wi, delay="0.1 ms",
+                       receptor="i", label="inh")]
 
 
-def coba(seed: int = 1, n: int = N, p: float = 0.02) -> tuple[Network, dict[str, Any]]:
+def coba(seed: int = 1, n: int = N, p: float = 0.02,
+         weight_scale: float = 1.0) -> tuple[Network, dict[str, Any]]:
     """Benchmark 1 (COBA): v0 = -60 + (5 randn - 5) mV, g_e0 = (1.5 randn + 4) g_L,
     g_i0 = (12 randn + 20) g_L; weights 6 nS (E, e_rev 0 mV, tau 5 ms) and 67 nS (I, e_rev
-    -80 mV, tau 10 ms); p = 0.02; forward Euler at dt = 0.1 ms as the reference script."""
+    -80 mV, tau 10 ms); p = 0.02; forward Euler at dt = 0.1 ms as the reference script.
+
+    ``n``, ``p`` and ``weight_scale`` (a factor on both weights) give the same network at
+    other sizes (80 % excitatory); keep ``p n weight_scale`` near 80 to keep its activity."""
     rng = np.random.default_rng(seed)
     init = {"v": -60.0 + (rng.standard_normal(n) * 5.0 - 5.0),
             "g_e": (rng.standard_normal(n) * 1.5 + 4.0) * G_L,
             "g_i": (rng.standard_normal(n) * 12.0 + 20.0) * G_L}
     pop = Population("P", _lif(-60.0), n, init=init)
-    projs = _exc_inh(pop, Exp(tau=5.0, e_rev=0.0), Exp(tau=10.0, e_rev=-80.0), "6 nS", "67 nS", p)
+    projs = _exc_inh(pop, Exp(tau=5.0, e_rev=0.0), Exp(tau=10.0, e_rev=-80.0),
+                     f"{6.0 * weight_scale} nS", f"{67.0 * weight_scale} nS", p, int(0.8 * n))
     return Network([pop], projs), {"method": "euler", "dt": 0.1}
 
 
@@ -74,7 +80,7 @@ def cuba(seed: int = 1, n: int = N, p: float = 0.02) -> tuple[Network, dict[str,
     init = {"v": -60.0 + rng.random(n) * 10.0}
     pop = Population("P", _lif(-49.0), n, init=init)
     projs = _exc_inh(pop, Exp(tau=5.0, mode="current"), Exp(tau=10.0, mode="current"),
-                     f"{G_L * 60 * 0.27 / 10} pA", f"{G_L * -20 * 4.5 / 10} pA", p)
+                     f"{G_L * 60 * 0.27 / 10} pA", f"{G_L * -20 * 4.5 / 10} pA", p, int(0.8 * n))
     return Network([pop], projs), {"method": "exp_euler", "dt": 0.1}
 
 
@@ -88,5 +94,6 @@ def cobahh(seed: int = 1, n: int = N, p: float = 0.02) -> tuple[Network, dict[st
             "g_e": (rng.standard_normal(n) * 1.5 + 4.0) * G_L,
             "g_i": (rng.standard_normal(n) * 12.0 + 20.0) * G_L}
     pop = Population("P", TraubMiles(), n, init=init, threshold=-20.0)
-    projs = _exc_inh(pop, Exp(tau=5.0, e_rev=0.0), Exp(tau=10.0, e_rev=-80.0), "6 nS", "67 nS", p)
+    projs = _exc_inh(pop, Exp(tau=5.0, e_rev=0.0), Exp(tau=10.0, e_rev=-80.0), "6 nS", "67 nS", p,
+                     int(0.8 * n))
     return Network([pop], projs), {"method": "exp_euler", "dt": 0.1}

@@ -78,10 +78,13 @@ def compact(pk: Packed, slots: Any) -> Any:
     return jax.lax.sort(idx)
 
 
-def for_each_block(pk: Packed, body: Any, carry: Any, *, bucketed: bool) -> Any:
+def for_each_block(pk: Packed, body: Any, carry: Any, *, bucketed: bool,
+                   block: int = BLOCK) -> Any:
     """Call ``body(carry, idx, n_valid_before)`` over the spiking neurons in blocks; return the
-    carry. ``idx`` holds neuron indices (``n`` for empty slots)."""
+    carry. ``idx`` holds neuron indices (``n`` for empty slots). ``bucketed=False``: the
+    ``while_loop`` alone, in blocks of ``block`` (the batched form)."""
     total = pk.total
+    BLOCK = block
 
     def loop(c: Any) -> Any:
         def cond(st: Any) -> Any:

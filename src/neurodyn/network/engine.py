@@ -35,7 +35,7 @@ import numpy as np
 
 from ..engine import integrators
 from ..errors import ParameterError
-from ..math import jax_math
+from ..math import jax_math, numpy_math
 from ..models._base import AbstractNeuronModel
 from ..stimuli import as_stimuli
 from . import delivery
@@ -105,7 +105,7 @@ def _driven_method(f: Any) -> Any:
     return step
 
 
-def input_gain(model: AbstractNeuronModel, p: Any) -> Any:
+def input_gain(model: AbstractNeuronModel, p: Any, xp: Any = jax_math) -> Any:
     """``d(dv/dt)/d(input)`` of ``model`` (constant in v for every model here)."""
     s0 = model.init_state(p, xp)
     d1 = model.derivatives(p, s0, 1.0, xp)
@@ -185,7 +185,6 @@ class _OutTable:
     weights: Any  # (n+1, M)
     delays: Any  # (n+1, M) int32 steps, or None if all equal
     delay: int  # the common delay when delays is None
-    proj_ids: Any  # (n+1, M) int32 projection index, for per-projection weight scales
 
 
 @dataclass
@@ -215,8 +214,8 @@ class BuiltNetwork:
     def initial_buffer(self) -> Any:
         """The empty buffer of pending arrivals (see :func:`make_chunk`)."""
         if self.uniform_delays:
-            return tuple(jnp.zeros((self.width,), self.dtype) for _ in range(self.rows))
-        return jnp.zeros((self.rows * self.width,), self.dtype)
+            return tuple(_dev(np.zeros(self.width), self.dtype) for _ in range(self.rows))
+        return _dev(np.zeros(self.rows * self.width), self.dtype)
 
     def structure_key(self) -> tuple[Any, ...]:
         """Everything the compiled loop depends on besides the arrays it is passed: networks
@@ -249,9 +248,10 @@ class BuiltNetwork:
 _KERNELS: dict[Any, Any] = {}
 
 
-def _broadcast_params(model: AbstractNeuronModel, n: int, dtype: Any) -> Any:
-    raw = model.params()
-    return model.Params(**{k: jnp.broadcast_to(jnp.asarray(v, dtype), (n,)) for k, v in raw.items()})
+def _dev(x: Any, dtype: Any) -> Any:
+    """A device array from host data without compiling anything (``device_put`` of a NumPy
+    array of the final dtype; ``jnp.asarray`` with a conversion would compile an XLA program)."""
+    return jax.device_put(np.ascontiguousarray(np.asarray(x, dtype=dtype)))
 
 
 def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
@@ -271,7 +271,7 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
         key = (post.name, pr.receptor_name())
         if key not in receptor_slots:
             r = _Receptor(key[1], pr.synapse, pr.synapse.Params(**{
-                k: jnp.asarray(v, dtype) for k, v in pr.synapse.params().items()}), -1)
+                k: _dev(v, dtype) for k, v in pr.synapse.params().items()}), -1)
             receptor_slots[key] = r
             rec_by_pop.setdefault(post.name, []).append(r)
     for pop in net.populations:
@@ -286,7 +286,11 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
             driven = Driven(model)
             if mname in driven.methods:
                 step_fn = driven.methods[mname]
-            pm = _broadcast_params(model, pop.size, dtype)
+            # per-neuron arrays (scalar parameters measured 1.5x slower on the 4000-neuron COBA
+            # network: XLA fused and vectorised the step differently)
+            pm_np = model.Params(**{k: np.broadcast_to(np.asarray(v, dtype), (pop.size,))
+                                    for k, v in model.params().items()})
+            pm = model.Params(*(_dev(v, dtype) for v in pm_np))
             recs = rec_by_pop.get(pop.name, [])
             user_init = dict(pop.init or {})
             syn_names = {f"{var}_{r.name}": (r, j) for r in recs
@@ -298,15 +302,17 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
                         f"{type(model).__name__} ({', '.join(model.state_vars)}) nor a synaptic "
                         f"state ({', '.join(syn_names) or 'no synapses onto this population'})."
                     )
-            init = model.init_state(pm, xp)
-            init = init._replace(**{k: jnp.broadcast_to(jnp.asarray(v, dtype), (pop.size,))
-                                    for k, v in user_init.items() if k in model.state_vars})
-            init = model.State(*(jnp.broadcast_to(jnp.asarray(x, dtype), (pop.size,)) for x in init))
+            # NumPy at build time: jnp operations here would each compile a small XLA program
+            with np.errstate(all="ignore"):
+                init = model.init_state(pm_np, numpy_math)
+            init = init._replace(**{k: v for k, v in user_init.items() if k in model.state_vars})
+            init = model.State(*(_dev(np.broadcast_to(np.asarray(x, dtype), (pop.size,)), dtype)
+                                 for x in init))
             syn_init = []
             for r in recs:
                 syn_init.append(tuple(
-                    jnp.broadcast_to(jnp.asarray(user_init.get(f"{var}_{r.name}", 0.0), dtype),
-                                     (pop.size,)) for var in r.synapse.state_vars))
+                    _dev(np.broadcast_to(np.asarray(user_init.get(f"{var}_{r.name}", 0.0), dtype),
+                                         (pop.size,)), dtype) for var in r.synapse.state_vars))
             for r in recs:
                 r.offset = slot
                 slot += pop.size
@@ -319,10 +325,11 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
                         "with a PoissonSource through a current synapse, or use a "
                         "deterministic stimulus."
                     )
-            stim_params = [s.Params(**{k: jnp.asarray(v, jnp.float64) for k, v in s.params().items()})
+            stim_params = [s.Params(**{k: _dev(v, np.float64) for k, v in s.params().items()})
                            for s in stims]
             factor = pa_factor(model, f"Population {pop.name!r}") if recs else 1.0
-            gain = jnp.broadcast_to(jnp.asarray(input_gain(model, pm), dtype), (pop.size,))
+            gain = _dev(np.broadcast_to(np.asarray(input_gain(model, pm_np, numpy_math), dtype),
+                                        (pop.size,)), dtype)
             thr = None
             if not model.has_reset:
                 det = model.default_detector()
@@ -331,7 +338,7 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
             order.append(("neuron", len(neurons)))
             neurons.append(_NeuronPop(
                 pop.name, pop.size, model, driven, step_fn, mname, pm, init, recs, stims,
-                stim_params, None if factor is None else jnp.asarray(factor, dtype), gain, thr,
+                stim_params, None if factor is None else _dev(factor, dtype), gain, thr,
                 syn_init))
         else:
             src = _build_source(pop, dt)
@@ -375,23 +382,21 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
         width_dump = max(width_dump, m)
         raw_tables[pop.name] = (pre, tgt, w, d, pid, deg, m)
     width = n_slots + width_dump
-    for name, (pre, tgt, w, d, pid, deg, m) in raw_tables.items():
+    for name, (pre, tgt, w, d, _pid, deg, m) in raw_tables.items():
         n = deg.size
         starts = np.concatenate([[0], np.cumsum(deg)[:-1]])
         col = np.arange(pre.size) - starts[pre]
         T = np.tile(n_slots + np.arange(m, dtype=np.int64), (n + 1, 1))  # padding -> dump region
         W = np.zeros((n + 1, m))
         D = np.ones((n + 1, m), dtype=np.int64)
-        P = np.zeros((n + 1, m), dtype=np.int32)
         T[pre, col] = tgt
         W[pre, col] = w
         D[pre, col] = d
-        P[pre, col] = pid
         common = int(d[0]) if d.size and np.all(d == d[0]) else None
         tables[name] = _OutTable(
-            targets=jnp.asarray(T, jnp.int32), weights=jnp.asarray(W, dtype),
-            delays=None if common is not None else jnp.asarray(D, jnp.int32),
-            delay=common if common is not None else 0, proj_ids=jnp.asarray(P, jnp.int32))
+            targets=_dev(T, np.int32), weights=_dev(W, dtype),
+            delays=None if common is not None else _dev(D, np.int32),
+            delay=common if common is not None else 0)
     return BuiltNetwork(net, float(dt), dtype, neurons, sources, order, tables, n_slots, width,
                         rows, n_syn, time.perf_counter() - t0, proj_sizes, method)
 
@@ -403,7 +408,7 @@ def pop_threshold(pop: Population, default: float) -> float:
 def _build_source(pop: Any, dt: float) -> _Source:
     if isinstance(pop, PoissonSource):
         return _Source(pop.name, pop.size, "poisson",
-                       rate=jnp.broadcast_to(jnp.asarray(pop.rate, jnp.float64), (pop.size,)),
+                       rate=_dev(np.broadcast_to(pop.rate, (pop.size,)), np.float64),
                        start=float(pop.start), stop=float(pop.stop))
     assert isinstance(pop, SpikeSource)
     ids, steps = [], []
@@ -419,8 +424,8 @@ def _build_source(pop: Any, dt: float) -> _Source:
     n_steps_max = int(steps_a.max()) + 2 if steps_a.size else 1
     ptr = np.searchsorted(steps_a, np.arange(n_steps_max + 1), side="left")
     per = np.diff(ptr)
-    return _Source(pop.name, pop.size, "times", ev_ids=jnp.asarray(np.r_[ids_a, pop.size], jnp.int32),
-                   ev_ptr=jnp.asarray(ptr, jnp.int32), max_per_step=int(per.max()) if per.size else 0)
+    return _Source(pop.name, pop.size, "times", ev_ids=_dev(np.r_[ids_a, pop.size], np.int32),
+                   ev_ptr=_dev(ptr, np.int32), max_per_step=int(per.max()) if per.size else 0)
 
 
 # ---------------------------------------------------------------------- the kernel
@@ -432,6 +437,7 @@ class NetKernelSpec:
     sizes: tuple[int, ...]  # population sizes (network order)
     bucketed: bool
     unroll: int = 1
+    block: int = delivery.BLOCK  # spikes per while-loop iteration
 
 
 def _syn_state_names(r: _Receptor) -> tuple[str, ...]:
@@ -451,111 +457,121 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
     n_steps_chunk = every * n_blocks
     pops_all = bn.order
 
+    def one_step_impl(c, n, consts, key, step0):
+        dts = jnp.asarray(dt, dtype)
+        neuron_states, buf, arrivals, rec = c
+        t = n.astype(jnp.float64) * dt
+        new_states = []
+        spiked_by_pop: dict[str, Any] = {}
+        for k, pop in enumerate(bn.neurons):
+            s, refr, syn = neuron_states[k]
+            pm = consts["params"][k]
+            a = jnp.zeros((pop.n,), dtype)
+            b = jnp.zeros((pop.n,), dtype) if pop.conductance_input else None
+            new_syn = []
+            for r, sr in zip(pop.receptors, syn):
+                rp = consts["rec_params"][(k, r.name)]
+                inc = arrivals[r.offset:r.offset + pop.n]
+                jump = r.synapse.jump(rp, xp)
+                sr = tuple(x + j * inc for x, j in zip(sr, jump))
+                g = r.synapse.readout(rp, sr, xp)
+                f = None if pop.factor is None else consts["factor"][k]
+                if r.synapse.conductance_based:
+                    a = a + f * g * rp.e_rev
+                    b = b - f * g
+                else:
+                    a = a + (g if f is None else f * g)
+                new_syn.append(sr)
+            dp = DriveParams(pm, a, b, consts["gain"][k])
+            sps = consts["stim_params"][k]
+
+            def i_at(theta, pop=pop, sps=sps):
+                tt = t + theta * dt
+                total = jnp.zeros((), dtype)
+                for st, p in zip(pop.stims, sps):
+                    total = total + jnp.asarray(st.value(p, tt, None, xp, theta >= 1.0)).astype(dtype)
+                return total
+
+            s_int = pop.step_fn(pop.driven, dp, s, i_at, dts, xp)
+            model = pop.model
+            if model.has_reset:
+                in_ref = refr > 0
+                s_int = _where(in_ref, model.refractory_state(pm, s, s_int, xp), s_int)
+                spiked = model.spike_condition(pm, s_int, xp) & ~in_ref
+                s_new = _where(spiked, model.reset(pm, s_int, xp), s_int)
+                n_ref = jnp.round(model.refractory_period(pm) / dts).astype(jnp.int32)
+                refr = jnp.where(spiked, n_ref, jnp.maximum(refr - 1, 0))
+            else:
+                v0 = getattr(s, model.voltage_var)
+                v1 = getattr(s_int, model.voltage_var)
+                spiked = (v0 < pop.threshold) & (v1 >= pop.threshold)
+                s_new = s_int
+            new_syn = [r.synapse.decay(consts["rec_params"][(k, r.name)], sr, dts, xp)
+                       for r, sr in zip(pop.receptors, new_syn)]
+            new_states.append((s_new, refr, tuple(new_syn)))
+            spiked_by_pop[pop.name] = spiked
+        for j, src in enumerate(bn.sources):
+            spiked_by_pop[src.name] = _source_spikes(src, consts["sources"][j], key, n, t, dt)
+        # ---------------------------------------------------------- deliver and record
+        words = []
+        for kind, idx in pops_all:
+            name = bn.neurons[idx].name if kind == "neuron" else bn.sources[idx].name
+            pk = delivery.pack(spiked_by_pop[name])
+            words.append(pk.words)
+            tab = consts["tables"].get(name)
+            if tab is None:
+                continue
+
+            if uniform:
+                # every synapse of this population has the same delay d: one row, static
+                d = bn.tables[name].delay
+
+                def body_u(row, ids, base, tab=tab):
+                    T = tab["targets"][ids]
+                    w = tab["weights"][ids]
+                    return row.at[T.reshape(-1)].add(w.reshape(-1), mode="promise_in_bounds")
+
+                rows_ = list(buf)
+                rows_[d] = delivery.for_each_block(pk, body_u, rows_[d], bucketed=spec.bucketed,
+                                                   block=spec.block)
+                buf = tuple(rows_)
+                continue
+
+            def body(bb, ids, base, tab=tab):
+                T = tab["targets"][ids]
+                w = tab["weights"][ids]
+                if tab["delays"] is None:
+                    flat = ((n + 1 + tab["delay"]) % rows) * width + T
+                else:
+                    flat = ((n + 1 + tab["delays"][ids]) % rows) * width + T
+                return bb.at[flat.reshape(-1)].add(w.reshape(-1), mode="promise_in_bounds")
+
+            buf = delivery.for_each_block(pk, body, buf, bucketed=spec.bucketed,
+                                          block=spec.block)
+        at = ((n - step0).astype(jnp.int32), jnp.int32(0))
+        rec = tuple(jax.lax.dynamic_update_slice(r, w[None, :], at) for r, w in zip(rec, words))
+        # the arrivals of the next step are final now (delays are >= 1 step): take them out
+        # of the buffer into a plain array. Slicing the ring buffer with a dynamic offset
+        # inside the neuron update made every fusion that read it scalar (3x slower).
+        if uniform:
+            # rows[k] holds the arrivals k steps after the next one: shift by one row
+            arrivals = buf[0][:n_slots]
+            buf = (*buf[1:], jnp.zeros((width,), dtype))
+        else:
+            arrivals, buf = _take_row(buf, (n + 1) % rows, width, n_slots, dtype)
+        return (tuple(new_states), buf, arrivals, rec), None
+
+    # traced once and called at every place a step is taken (the unrolled body and the
+    # remainder loop): tracing the step three times cost ~0.25 s per first call
+    one_step_j = jax.jit(one_step_impl)
+
     def chunk(carry, consts, key, step0, n_run):
         # step0: first global step of the chunk; n_run: blocks to run (traced)
         neuron_states, buf, arrivals0 = carry
-        dts = jnp.asarray(dt, dtype)
 
         def one_step(c, n):
-            neuron_states, buf, arrivals, rec = c
-            t = n.astype(jnp.float64) * dt
-            new_states = []
-            spiked_by_pop: dict[str, Any] = {}
-            for k, pop in enumerate(bn.neurons):
-                s, refr, syn = neuron_states[k]
-                pm = consts["params"][k]
-                a = jnp.zeros((pop.n,), dtype)
-                b = jnp.zeros((pop.n,), dtype) if pop.conductance_input else None
-                new_syn = []
-                for r, sr in zip(pop.receptors, syn):
-                    rp = consts["rec_params"][(k, r.name)]
-                    inc = arrivals[r.offset:r.offset + pop.n]
-                    jump = r.synapse.jump(rp, xp)
-                    sr = tuple(x + j * inc for x, j in zip(sr, jump))
-                    g = r.synapse.readout(rp, sr, xp)
-                    f = None if pop.factor is None else consts["factor"][k]
-                    if r.synapse.conductance_based:
-                        a = a + f * g * rp.e_rev
-                        b = b - f * g
-                    else:
-                        a = a + (g if f is None else f * g)
-                    new_syn.append(sr)
-                dp = DriveParams(pm, a, b, consts["gain"][k])
-                sps = consts["stim_params"][k]
+            return one_step_j(c, n, consts, key, step0)
 
-                def i_at(theta, pop=pop, sps=sps):
-                    tt = t + theta * dt
-                    total = jnp.zeros((), dtype)
-                    for st, p in zip(pop.stims, sps):
-                        total = total + jnp.asarray(st.value(p, tt, None, xp, theta >= 1.0)).astype(dtype)
-                    return total
-
-                s_int = pop.step_fn(pop.driven, dp, s, i_at, dts, xp)
-                model = pop.model
-                if model.has_reset:
-                    in_ref = refr > 0
-                    s_int = _where(in_ref, model.refractory_state(pm, s, s_int, xp), s_int)
-                    spiked = model.spike_condition(pm, s_int, xp) & ~in_ref
-                    s_new = _where(spiked, model.reset(pm, s_int, xp), s_int)
-                    n_ref = jnp.round(model.refractory_period(pm) / dts).astype(jnp.int32)
-                    refr = jnp.where(spiked, n_ref, jnp.maximum(refr - 1, 0))
-                else:
-                    v0 = getattr(s, model.voltage_var)
-                    v1 = getattr(s_int, model.voltage_var)
-                    spiked = (v0 < pop.threshold) & (v1 >= pop.threshold)
-                    s_new = s_int
-                new_syn = [r.synapse.decay(consts["rec_params"][(k, r.name)], sr, dts, xp)
-                           for r, sr in zip(pop.receptors, new_syn)]
-                new_states.append((s_new, refr, tuple(new_syn)))
-                spiked_by_pop[pop.name] = spiked
-            for j, src in enumerate(bn.sources):
-                spiked_by_pop[src.name] = _source_spikes(src, consts["sources"][j], key, n, t, dt)
-            # ---------------------------------------------------------- deliver and record
-            words = []
-            for kind, idx in pops_all:
-                name = bn.neurons[idx].name if kind == "neuron" else bn.sources[idx].name
-                pk = delivery.pack(spiked_by_pop[name])
-                words.append(pk.words)
-                tab = consts["tables"].get(name)
-                if tab is None:
-                    continue
-
-                if uniform:
-                    # every synapse of this population has the same delay d: one row, static
-                    d = bn.tables[name].delay
-
-                    def body_u(row, ids, base, tab=tab):
-                        T = tab["targets"][ids]
-                        w = tab["weights"][ids]
-                        return row.at[T.reshape(-1)].add(w.reshape(-1), mode="promise_in_bounds")
-
-                    rows_ = list(buf)
-                    rows_[d] = delivery.for_each_block(pk, body_u, rows_[d], bucketed=spec.bucketed)
-                    buf = tuple(rows_)
-                    continue
-
-                def body(bb, ids, base, tab=tab):
-                    T = tab["targets"][ids]
-                    w = tab["weights"][ids]
-                    if tab["delays"] is None:
-                        flat = ((n + 1 + tab["delay"]) % rows) * width + T
-                    else:
-                        flat = ((n + 1 + tab["delays"][ids]) % rows) * width + T
-                    return bb.at[flat.reshape(-1)].add(w.reshape(-1), mode="promise_in_bounds")
-
-                buf = delivery.for_each_block(pk, body, buf, bucketed=spec.bucketed)
-            at = ((n - step0).astype(jnp.int32), jnp.int32(0))
-            rec = tuple(jax.lax.dynamic_update_slice(r, w[None, :], at) for r, w in zip(rec, words))
-            # the arrivals of the next step are final now (delays are >= 1 step): take them out
-            # of the buffer into a plain array. Slicing the ring buffer with a dynamic offset
-            # inside the neuron update made every fusion that read it scalar (3x slower).
-            if uniform:
-                # rows[k] holds the arrivals k steps after the next one: shift by one row
-                arrivals = buf[0][:n_slots]
-                buf = (*buf[1:], jnp.zeros((width,), dtype))
-            else:
-                arrivals, buf = _take_row(buf, (n + 1) % rows, width, n_slots, dtype)
-            return (tuple(new_states), buf, arrivals, rec), None
         def sample(states, arrivals):
             """Recorded values at the start of a step; a synaptic variable includes the
             weights arriving at that time (a jump at t shows at t)."""
@@ -653,11 +669,11 @@ def consts_of(bn: BuiltNetwork) -> dict[str, Any]:
     tables = {}
     for name, tb in bn.tables.items():
         tables[name] = {"targets": tb.targets, "weights": tb.weights, "delays": tb.delays,
-                        "delay": tb.delay, "proj_ids": tb.proj_ids}
+                        "delay": tb.delay}
     return {
         "params": [p.params for p in bn.neurons],
         "gain": [p.gain for p in bn.neurons],
-        "factor": [jnp.zeros(()) if p.factor is None else p.factor for p in bn.neurons],
+        "factor": [_dev(0.0, bn.dtype) if p.factor is None else p.factor for p in bn.neurons],
         "stim_params": [p.stim_params for p in bn.neurons],
         "rec_params": {(k, r.name): r.params for k, p in enumerate(bn.neurons) for r in p.receptors},
         "sources": [{"rate": s.rate} if s.kind == "poisson" else {"ptr": s.ev_ptr, "ids": s.ev_ids}

@@ -95,6 +95,8 @@ class Projection:
         Name of the synaptic state on the postsynaptic neurons (default: derived from the
         synapse). Projections onto the same population with the same receptor name share that
         state and must use the same synapse description.
+    label:
+        A name for batched runs (``batch={"<label>.weight_scale": [...]}``).
     """
 
     pre: Any
@@ -104,6 +106,7 @@ class Projection:
     weight: Any = 1.0
     delay: Any = 0.1
     receptor: str | None = None
+    label: str | None = None
 
     def __post_init__(self) -> None:
         resolve(self.pre, "Projection.pre")

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -17,7 +16,7 @@ from .._version import __version__
 from ..engine.result import Spikes, Status
 from ..errors import ParameterError, SimulationError
 from ..units import to_unit
-from .engine import BuiltNetwork, NetKernelSpec, build, consts_of
+from .engine import BuiltNetwork, NetKernelSpec, _dev, build, consts_of
 from .network import Network
 
 __all__ = ["NetworkResult", "simulate_network"]
@@ -159,17 +158,31 @@ def simulate_network(
     throw: bool = True,
     chunk_steps: int | None = None,
     built: BuiltNetwork | None = None,
-) -> NetworkResult:
+    batch: Mapping[str, Any] | None = None,
+) -> Any:
     """Simulate a :class:`~neurodyn.network.Network` (see :func:`neurodyn.simulate`).
 
     ``record`` maps a population name to the variables to sample: ``{"exc": {"v": [0, 1, 2],
     "g_exc": [0]}}`` (neuron ids per variable) or ``{"exc": ["v"]}`` (neuron 0). Spikes of every
     population and source are always recorded. ``built`` reuses the arrays of an earlier
     :func:`~neurodyn.network.engine.build` (same ``dt``, seed and dtype).
+
+    ``batch`` runs the same network (same connections) with K parameter sets in one compiled
+    call (see :mod:`neurodyn.network.batch`): ``{"<population>.<parameter>": K values}``
+    (model units) and ``{"<projection label>.weight_scale": K factors}``. It returns a list of
+    K results, each with its values in ``provenance["batch"]``.
     """
     wall0 = time.perf_counter()
     if not isinstance(net, Network):
         raise ParameterError(f"simulate_network: expected a Network; got {net!r}.")
+    if batch:
+        if built is not None:
+            raise ParameterError("simulate_network: `built` and `batch` cannot be combined.")
+        from .batch import simulate_batch
+
+        return simulate_batch(net, batch, t_stop, dt, record=record, record_dt=record_dt,
+                              method=method, seed=seed, dtype=dtype, progress=progress,
+                              throw=throw, chunk_steps=chunk_steps)
     t_stop_f, dt_f = _time(t_stop, "t_stop"), _time(dt, "dt")
     if dt_f > t_stop_f:
         raise ParameterError(f"simulate.dt ({dt_f:g} ms) must be <= t_stop ({t_stop_f:g} ms).")
@@ -209,16 +222,20 @@ def simulate_network(
     sizes = [bn.neurons[i].n if kind == "neuron" else bn.sources[i].n for kind, i in bn.order]
     names = [bn.neurons[i].name if kind == "neuron" else bn.sources[i].name for kind, i in bn.order]
     consts = consts_of(bn)
-    key = jax.random.PRNGKey(int(seed))
+    # jax.random.PRNGKey(seed) as data (threefry: [seed >> 32, seed & 0xffffffff]) without
+    # compiling the seeding program
+    key = _dev(np.array([int(seed) >> 32, int(seed) & 0xFFFFFFFF], np.uint32), np.uint32)
 
-    states = tuple((p.init, jnp.zeros((p.n,), jnp.int32), tuple(p.syn_init)) for p in bn.neurons)
+    states = tuple((p.init, _dev(np.zeros(p.n), np.int32), tuple(p.syn_init)) for p in bn.neurons)
     buf = bn.initial_buffer()
-    arrivals = jnp.zeros((bn.n_slots,), fdtype)
+    arrivals = _dev(np.zeros(bn.n_slots), fdtype)
+    n_batch, labels = 0, []
     kern = bn.kernel(NetKernelSpec(every, n_blocks, rec_spec, tuple(sizes), bucketed=True,
                                   unroll=_UNROLL))
-    spk_t: list[list[np.ndarray]] = [[] for _ in names]
-    spk_i: list[list[np.ndarray]] = [[] for _ in names]
-    samples_all: list[list[np.ndarray]] = [[] for _ in rec_spec]
+    B = 1
+    spk_t = [[[] for _ in names] for _ in range(B)]
+    spk_i = [[[] for _ in names] for _ in range(B)]
+    samples_all = [[[] for _ in rec_spec] for _ in range(B)]
     status, message = Status.SUCCESS, ""
     bar = None
     compile_s = 0.0
@@ -228,9 +245,8 @@ def simulate_network(
         step0 = c * steps_per_chunk
         n_run = min(n_blocks, n_blocks_total - c * n_blocks)
         (new_states, new_buf, new_arr), samples, rec, finite = kern(
-            (states, buf, arrivals), consts, key, jnp.asarray(step0, jnp.int32),
-            jnp.asarray(n_run, jnp.int32))
-        if not bool(finite):
+            (states, buf, arrivals), consts, key, np.int32(step0), np.int32(n_run))
+        if not bool(np.all(np.asarray(finite))):
             t_bad = (step0 + n_run * every) * dt_f
             err = SimulationError(
                 f"simulate(network): NaN/Inf in the state by t = {t_bad:g} ms (dt = {dt_f:g} ms). "
@@ -244,12 +260,17 @@ def simulate_network(
         states, buf, arrivals = new_states, new_buf, new_arr
         n_done = n_run * every
         for pi in range(len(names)):
-            steps, ids = decode_words(np.asarray(rec[pi])[:n_done])
-            keep = step0 + steps < n_steps
-            spk_t[pi].append((step0 + steps[keep] + 1) * dt_f)
-            spk_i[pi].append(ids[keep])
+            words_all = np.asarray(rec[pi])
+            for b in range(B):
+                words = words_all[b] if n_batch else words_all
+                steps, ids = decode_words(words[:n_done])
+                keep = step0 + steps < n_steps
+                spk_t[b][pi].append((step0 + steps[keep] + 1) * dt_f)
+                spk_i[b][pi].append(ids[keep])
         for j, x in enumerate(samples):
-            samples_all[j].append(np.asarray(x)[:n_run])
+            x = np.asarray(x)
+            for b in range(B):
+                samples_all[b][j].append((x[b] if n_batch else x)[:n_run])
         elapsed = time.perf_counter() - t_c0
         if c == 0:
             compile_s = elapsed
@@ -264,6 +285,19 @@ def simulate_network(
     if bar is not None:
         bar.close()
     run_s = time.perf_counter() - t_loop0
+    results = []
+    for b in range(B):
+        results.append(_assemble(
+            b, names, sizes, spk_t[b], spk_i[b], samples_all[b], rec_spec, bn, every, dt_f,
+            t_stop_f, n_steps, n_chunks, steps_per_chunk, compile_s, run_s, wall0, seed, dtype,
+            net, status, message, labels[b] if n_batch else None))
+    return results if n_batch else results[0]
+
+
+def _assemble(b, names, sizes, spk_t, spk_i, samples_all, rec_spec, bn, every, dt_f, t_stop_f,
+              n_steps, n_chunks, steps_per_chunk, compile_s, run_s, wall0, seed, dtype, net,
+              status, message, label) -> NetworkResult:
+    """One parameter set's result from the chunk outputs collected on the host."""
     spikes = {}
     for pi, name in enumerate(names):
         times = np.concatenate(spk_t[pi]) if spk_t[pi] else np.zeros(0)
@@ -282,13 +316,14 @@ def simulate_network(
              "wall_s": time.perf_counter() - wall0, "n_steps": n_steps, "n_chunks": n_chunks,
              "chunk_steps": steps_per_chunk, "n_synapses": bn.n_synapses,
              "ring_rows": bn.rows}
+    if label is not None:
+        stats = {**stats, "batch_index": b}
     prov = {"neurodyn": __version__, "dt": dt_f, "t_stop": t_stop_f, "seed": int(seed),
             "dtype": dtype, "method": {p.name: p.method for p in bn.neurons},
             "network": repr(net)}
+    if label is not None:
+        prov["batch"] = label
     return NetworkResult(
         t=np.arange(n_samp) * every * dt_f, spikes=spikes, traces=traces, recorded=recorded,
         sizes=dict(zip(names, sizes)), t_stop=t_stop_f, dt=dt_f, status=status, message=message,
         provenance=prov, stats=stats)
-
-
-
