@@ -117,7 +117,8 @@ def replicate(net: Network, k: int, params: Mapping[tuple[str, str], np.ndarray]
         big_d = np.tile(np.asarray(d, float) * dt, k)
         projs.append(Projection(pops[pre_pop.name], pops[post_pop.name],
                                 FromList(pre=big_pre, post=big_post), pr.synapse, weight=big_w,
-                                delay=big_d, receptor=pr.receptor_name()))
+                                delay=big_d, receptor=pr.receptor_name(),
+                                plasticity=pr.plasticity))
     return Network(list(pops.values()), projs)
 
 

@@ -185,6 +185,9 @@ class _OutTable:
     weights: Any  # (n+1, M)
     delays: Any  # (n+1, M) int32 steps, or None if all equal
     delay: int  # the common delay when delays is None
+    pre: str = ""  # presynaptic population
+    plasticity: Any = None  # a short-term plasticity rule (state per presynaptic neuron)
+    plasticity_params: Any = None
 
 
 @dataclass
@@ -211,6 +214,16 @@ class BuiltNetwork:
     def uniform_delays(self) -> bool:
         return all(t.delays is None for t in self.tables.values())
 
+    def initial_plasticity(self) -> dict[str, Any]:
+        """Initial short-term plasticity state per plastic table: u = 0 (U at the first spike),
+        x = 1 (all resources available)."""
+        out = {}
+        for key, tb in self.tables.items():
+            if tb.plasticity is not None:
+                n = tb.targets.shape[0] - 1
+                out[key] = (_dev(np.zeros(n), self.dtype), _dev(np.ones(n), self.dtype))
+        return out
+
     def initial_buffer(self) -> Any:
         """The empty buffer of pending arrivals (see :func:`make_chunk`)."""
         if self.uniform_delays:
@@ -231,7 +244,9 @@ class BuiltNetwork:
                          None if s.ev_ids is None else int(s.ev_ids.shape[0]))
                         for s in self.sources)
         tables = tuple(sorted((k, tuple(t.targets.shape), t.delays is None,
-                               t.delay if t.delays is None else None)
+                               t.delay if t.delays is None else None, t.pre,
+                               None if t.plasticity is None else
+                               (t.plasticity.static_key(), float(t.plasticity.tau_facil) > 0))
                               for k, t in self.tables.items()))
         return (self.dt, str(np.dtype(self.dtype)), self.rows, self.width, self.n_slots,
                 tuple(self.order), neurons, sources, tables)
@@ -349,6 +364,7 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
 
     # ---------------------------------------------------------------- synapses
     per_pre: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
+    plastic: dict[str, tuple[str, Any]] = {}
     proj_sizes = []
     for k, pr in enumerate(net.projections):
         rng = np.random.default_rng([int(seed), 7919, k])
@@ -356,8 +372,13 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
         post_pop, q0, _ = resolve(pr.post, "Projection.post")
         pre, post, w, d = pr.build(rng, dt)
         r = receptor_slots[(post_pop.name, pr.receptor_name())]
-        per_pre.setdefault(pre_pop.name, []).append(
+        # synapses with short-term plasticity get a table of their own (their weights are
+        # scaled at each spike by the release of their presynaptic neuron)
+        key = pre_pop.name if pr.plasticity is None else f"{pre_pop.name}#{k}"
+        per_pre.setdefault(key, []).append(
             (pre + p0, r.offset + q0 + post, w, d, np.full(pre.size, k, np.int32)))
+        if pr.plasticity is not None:
+            plastic[key] = (pre_pop.name, pr.plasticity)
         proj_sizes.append(int(pre.size))
     n_syn = int(sum(proj_sizes))
     max_delay = max((int(d.max()) for lst in per_pre.values() for (_, _, _, d, _) in lst if d.size),
@@ -366,10 +387,9 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
     tables: dict[str, _OutTable] = {}
     width_dump = 1
     raw_tables = {}
-    for pop in net.populations:
-        lst = per_pre.get(pop.name)
-        if not lst:
-            continue
+    sizes_of = {p.name: p.size for p in net.populations}
+    for key, lst in per_pre.items():
+        size = sizes_of[plastic[key][0] if key in plastic else key]
         pre = np.concatenate([x[0] for x in lst])
         tgt = np.concatenate([x[1] for x in lst])
         w = np.concatenate([x[2] for x in lst])
@@ -377,10 +397,10 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
         pid = np.concatenate([x[4] for x in lst])
         order_ = np.argsort(pre, kind="stable")
         pre, tgt, w, d, pid = pre[order_], tgt[order_], w[order_], d[order_], pid[order_]
-        deg = np.bincount(pre, minlength=pop.size)
+        deg = np.bincount(pre, minlength=size)
         m = max(int(deg.max()) if deg.size else 0, 1)
         width_dump = max(width_dump, m)
-        raw_tables[pop.name] = (pre, tgt, w, d, pid, deg, m)
+        raw_tables[key] = (pre, tgt, w, d, pid, deg, m)
     width = n_slots + width_dump
     for name, (pre, tgt, w, d, _pid, deg, m) in raw_tables.items():
         n = deg.size
@@ -393,10 +413,13 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
         W[pre, col] = w
         D[pre, col] = d
         common = int(d[0]) if d.size and np.all(d == d[0]) else None
+        pre_name, rule = plastic.get(name, (name, None))
         tables[name] = _OutTable(
             targets=_dev(T, np.int32), weights=_dev(W, dtype),
             delays=None if common is not None else _dev(D, np.int32),
-            delay=common if common is not None else 0)
+            delay=common if common is not None else 0, pre=pre_name, plasticity=rule,
+            plasticity_params=None if rule is None else rule.Params(
+                **{k: _dev(v, dtype) for k, v in rule.params().items()}))
     return BuiltNetwork(net, float(dt), dtype, neurons, sources, order, tables, n_slots, width,
                         rows, n_syn, time.perf_counter() - t0, proj_sizes, method)
 
@@ -454,12 +477,15 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
     # rows with static indices (shifted by one row per step); otherwise one flat ring buffer
     # indexed modulo its length (dynamic slices, which XLA:CPU runs element by element)
     uniform = bn.uniform_delays
+    tables_of: dict[str, list[str]] = {}
+    for tkey, tb in bn.tables.items():
+        tables_of.setdefault(tb.pre, []).append(tkey)
     n_steps_chunk = every * n_blocks
     pops_all = bn.order
 
     def one_step_impl(c, n, consts, key, step0):
         dts = jnp.asarray(dt, dtype)
-        neuron_states, buf, arrivals, rec = c
+        neuron_states, buf, arrivals, rec, plast = c
         t = n.astype(jnp.float64) * dt
         new_states = []
         spiked_by_pop: dict[str, Any] = {}
@@ -514,40 +540,53 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
             spiked_by_pop[src.name] = _source_spikes(src, consts["sources"][j], key, n, t, dt)
         # ---------------------------------------------------------- deliver and record
         words = []
+        new_plast = dict(plast)
         for kind, idx in pops_all:
             name = bn.neurons[idx].name if kind == "neuron" else bn.sources[idx].name
-            pk = delivery.pack(spiked_by_pop[name])
+            spiked = spiked_by_pop[name]
+            pk = delivery.pack(spiked)
             words.append(pk.words)
-            tab = consts["tables"].get(name)
-            if tab is None:
-                continue
+            for tkey in tables_of.get(name, ()):
+                tab = consts["tables"][tkey]
+                release = None
+                if tkey in plast:
+                    # Tsodyks-Markram: advance (u, x) over the step, then the spike jumps
+                    u, x = plast[tkey]
+                    tp = tab["plasticity"]
+                    u, x, release = _tm_step(tp, u, x, spiked, dts,
+                                             bn.tables[tkey].plasticity.tau_facil > 0)
+                    new_plast[tkey] = (u, x)
 
-            if uniform:
-                # every synapse of this population has the same delay d: one row, static
-                d = bn.tables[name].delay
-
-                def body_u(row, ids, base, tab=tab):
-                    T = tab["targets"][ids]
+                def weights(ids, tab=tab, release=release):
                     w = tab["weights"][ids]
-                    return row.at[T.reshape(-1)].add(w.reshape(-1), mode="promise_in_bounds")
+                    return w if release is None else w * release[ids][:, None]
 
-                rows_ = list(buf)
-                rows_[d] = delivery.for_each_block(pk, body_u, rows_[d], bucketed=spec.bucketed,
-                                                   block=spec.block)
-                buf = tuple(rows_)
-                continue
+                if uniform:
+                    # every synapse of this table has the same delay d: one row, static
+                    d = bn.tables[tkey].delay
 
-            def body(bb, ids, base, tab=tab):
-                T = tab["targets"][ids]
-                w = tab["weights"][ids]
-                if tab["delays"] is None:
-                    flat = ((n + 1 + tab["delay"]) % rows) * width + T
-                else:
-                    flat = ((n + 1 + tab["delays"][ids]) % rows) * width + T
-                return bb.at[flat.reshape(-1)].add(w.reshape(-1), mode="promise_in_bounds")
+                    def body_u(row, ids, base, tab=tab, weights=weights):
+                        T = tab["targets"][ids]
+                        return row.at[T.reshape(-1)].add(weights(ids).reshape(-1),
+                                                         mode="promise_in_bounds")
 
-            buf = delivery.for_each_block(pk, body, buf, bucketed=spec.bucketed,
-                                          block=spec.block)
+                    rows_ = list(buf)
+                    rows_[d] = delivery.for_each_block(pk, body_u, rows_[d],
+                                                       bucketed=spec.bucketed, block=spec.block)
+                    buf = tuple(rows_)
+                    continue
+
+                def body(bb, ids, base, tab=tab, weights=weights):
+                    T = tab["targets"][ids]
+                    if tab["delays"] is None:
+                        flat = ((n + 1 + tab["delay"]) % rows) * width + T
+                    else:
+                        flat = ((n + 1 + tab["delays"][ids]) % rows) * width + T
+                    return bb.at[flat.reshape(-1)].add(weights(ids).reshape(-1),
+                                                       mode="promise_in_bounds")
+
+                buf = delivery.for_each_block(pk, body, buf, bucketed=spec.bucketed,
+                                              block=spec.block)
         at = ((n - step0).astype(jnp.int32), jnp.int32(0))
         rec = tuple(jax.lax.dynamic_update_slice(r, w[None, :], at) for r, w in zip(rec, words))
         # the arrivals of the next step are final now (delays are >= 1 step): take them out
@@ -559,7 +598,7 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
             buf = (*buf[1:], jnp.zeros((width,), dtype))
         else:
             arrivals, buf = _take_row(buf, (n + 1) % rows, width, n_slots, dtype)
-        return (tuple(new_states), buf, arrivals, rec), None
+        return (tuple(new_states), buf, arrivals, rec, new_plast), None
 
     # traced once and called at every place a step is taken (the unrolled body and the
     # remainder loop): tracing the step three times cost ~0.25 s per first call
@@ -567,7 +606,7 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
 
     def chunk(carry, consts, key, step0, n_run):
         # step0: first global step of the chunk; n_run: blocks to run (traced)
-        neuron_states, buf, arrivals0 = carry
+        neuron_states, buf, arrivals0, plast0 = carry
 
         def one_step(c, n):
             return one_step_j(c, n, consts, key, step0)
@@ -620,20 +659,35 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
             return st
 
         n_total = n_run * every
-        st = (neuron_states, buf, arrivals0, rec0), samples0
+        st = (neuron_states, buf, arrivals0, rec0, plast0), samples0
         if unroll > 1:
             st = jax.lax.fori_loop(0, n_total // unroll, several, st)
             st = jax.lax.fori_loop(n_total // unroll * unroll, n_total, step_and_sample, st)
         else:
             st = jax.lax.fori_loop(0, n_total, step_and_sample, st)
-        (states, buf, arrivals, rec), samples = st
+        (states, buf, arrivals, rec, plast), samples = st
         finite = jnp.asarray(True)
         for s, _, _ in states:
             for x in s:
                 finite = finite & jnp.all(jnp.isfinite(x))
-        return (states, buf, arrivals), samples, rec, finite
+        return (states, buf, arrivals, plast), samples, rec, finite
 
     return jax.jit(chunk)
+
+
+def _tm_step(p: Any, u: Any, x: Any, spiked: Any, dt: Any, facilitating: bool) -> tuple:
+    """One step of Tsodyks-Markram state per presynaptic neuron: exact relaxation over ``dt``
+    (x -> 1 with tau_rec, u -> 0 with tau_facil), then, where a spike is emitted at the end of
+    the step, ``u <- u + U (1 - u)``, release ``r = u x``, ``x <- x - r``. Returns (u, x, r)
+    with r = 0 where no spike."""
+    x = 1.0 - (1.0 - x) * jnp.exp(-dt / p.tau_rec)
+    if facilitating:
+        u = u * jnp.exp(-dt / jnp.maximum(p.tau_facil, 1e-300))
+        u_sp = u + p.U * (1.0 - u)
+    else:
+        u_sp = p.U + 0.0 * u
+    r = jnp.where(spiked, u_sp * x, 0.0)
+    return jnp.where(spiked, u_sp, u), x - r, r
 
 
 def _take_row(buf: Any, row: Any, width: int, n_slots: int, dtype: Any) -> tuple[Any, Any]:
@@ -669,7 +723,7 @@ def consts_of(bn: BuiltNetwork) -> dict[str, Any]:
     tables = {}
     for name, tb in bn.tables.items():
         tables[name] = {"targets": tb.targets, "weights": tb.weights, "delays": tb.delays,
-                        "delay": tb.delay}
+                        "delay": tb.delay, "plasticity": tb.plasticity_params}
     return {
         "params": [p.params for p in bn.neurons],
         "gain": [p.gain for p in bn.neurons],

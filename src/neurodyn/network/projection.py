@@ -97,6 +97,8 @@ class Projection:
         state and must use the same synapse description.
     label:
         A name for batched runs (``batch={"<label>.weight_scale": [...]}``).
+    plasticity:
+        Short-term plasticity of these synapses (:class:`neurodyn.plasticity.TsodyksMarkram`).
     """
 
     pre: Any
@@ -107,6 +109,7 @@ class Projection:
     delay: Any = 0.1
     receptor: str | None = None
     label: str | None = None
+    plasticity: Any = None
 
     def __post_init__(self) -> None:
         resolve(self.pre, "Projection.pre")
@@ -126,6 +129,20 @@ class Projection:
                 f"Projection.synapse must be a synapse model (e.g. neurodyn.synapses.Exp()); got "
                 f"{self.synapse!r}."
             )
+        if self.plasticity is not None:
+            from ..plasticity import TsodyksMarkram
+
+            if not isinstance(self.plasticity, TsodyksMarkram):
+                raise ParameterError(
+                    f"Projection.plasticity must be a plasticity rule (TsodyksMarkram); got "
+                    f"{self.plasticity!r}."
+                )
+            if not getattr(self.synapse, "spike_driven", True):
+                raise ParameterError(
+                    f"Projection.plasticity: {type(self.synapse).__name__} synapses do not "
+                    "transmit spikes, so Tsodyks-Markram plasticity cannot act on them. Fix: "
+                    "use a spike-driven synapse (Exp, Alpha, BiExp)."
+                )
         if self.receptor is not None and not str(self.receptor).isidentifier():
             raise ParameterError(f"Projection.receptor must be an identifier; got {self.receptor!r}.")
 

@@ -229,6 +229,7 @@ def simulate_network(
     states = tuple((p.init, _dev(np.zeros(p.n), np.int32), tuple(p.syn_init)) for p in bn.neurons)
     buf = bn.initial_buffer()
     arrivals = _dev(np.zeros(bn.n_slots), fdtype)
+    plast = bn.initial_plasticity()
     n_batch, labels = 0, []
     kern = bn.kernel(NetKernelSpec(every, n_blocks, rec_spec, tuple(sizes), bucketed=True,
                                   unroll=_UNROLL))
@@ -244,8 +245,8 @@ def simulate_network(
         t_c0 = time.perf_counter()
         step0 = c * steps_per_chunk
         n_run = min(n_blocks, n_blocks_total - c * n_blocks)
-        (new_states, new_buf, new_arr), samples, rec, finite = kern(
-            (states, buf, arrivals), consts, key, np.int32(step0), np.int32(n_run))
+        (new_states, new_buf, new_arr, new_plast), samples, rec, finite = kern(
+            (states, buf, arrivals, plast), consts, key, np.int32(step0), np.int32(n_run))
         if not bool(np.all(np.asarray(finite))):
             t_bad = (step0 + n_run * every) * dt_f
             err = SimulationError(
@@ -257,7 +258,7 @@ def simulate_network(
                 raise err
             status, message = Status.NONFINITE, str(err)
             break
-        states, buf, arrivals = new_states, new_buf, new_arr
+        states, buf, arrivals, plast = new_states, new_buf, new_arr, new_plast
         n_done = n_run * every
         for pi in range(len(names)):
             words_all = np.asarray(rec[pi])
