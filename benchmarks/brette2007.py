@@ -189,10 +189,12 @@ def run_batched(k: int, repeats: int) -> dict:
 
 def run_scale(n: int, python: str | None) -> dict:
     """COBA with n neurons, p = 100/n (about 100 synapses per neuron), weights x 0.8 (the same
-    mean input as COBA's 80 synapses); fresh processes, peak RSS from the kernel."""
+    mean input as COBA's 80 synapses); fresh processes; peak resident memory = VmHWM of the
+    process (neurodyn) or the larger of the process and its children (Brian2 cpp_standalone:
+    the compiler and the binary)."""
     p_conn, ws = 100.0 / n, 0.8
     code = f"""
-import json, resource, time
+import json, time
 t0 = time.perf_counter()
 import neurodyn as nd
 from neurodyn.network import brette2007 as B
@@ -205,7 +207,8 @@ t3 = time.perf_counter()
 print(json.dumps({{"build_s": t2 - t1, "simulate_s": t3 - t2, "run_s": r.stats["run_s"],
                   "first_chunk_s": r.stats["first_chunk_s"], "n_synapses": bn.n_synapses,
                   "rate_hz": r.rate("P"), "total_s": t3 - t0,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "peak_rss_mb": [float(l.split()[1]) / 1024 for l in open("/proc/self/status")
+                                  if l.startswith("VmHWM:")][0]}}))
 """
     out: dict = {"n": n, "p": p_conn, "weight_scale": ws}
     t0 = time.perf_counter()

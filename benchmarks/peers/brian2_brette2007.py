@@ -247,9 +247,24 @@ if outdir is not None:
 out["total_s"] = time.perf_counter() - T_START
 import resource  # noqa: E402
 
-# peak resident memory (MB): this process (runtime mode: the whole simulation) and its children
-# (cpp_standalone: the compiler and the simulation binary; the largest of them)
-out["peak_rss_mb_self"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def _vm_hwm_mb() -> float:
+    """Peak resident memory of this process since its exec (VmHWM; ru_maxrss would include a
+    forking parent's peak on Linux)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# peak resident memory (MB): this process (runtime mode: the whole simulation) and the largest
+# of its children (cpp_standalone: the compiler and the simulation binary, which inherit this
+# process's peak at fork, so this is an upper bound for them)
+out["peak_rss_mb_self"] = _vm_hwm_mb()
 out["peak_rss_mb_children"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 out["n"], out["p"], out["weight_scale"] = N, P_CONN, W_SCALE
 print(json.dumps(out))

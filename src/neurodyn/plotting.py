@@ -1,4 +1,5 @@
-"""Figures: traces, raster, f–I curve, phase plane with nullclines (matplotlib).
+"""Figures: traces, raster, f–I curve, phase plane with nullclines, network raster and
+population rates (matplotlib).
 
 Every function takes an optional ``ax`` and returns the axes, so figures compose; nothing is
 shown or saved implicitly (use ``ax.figure.savefig(...)``).
@@ -31,6 +32,19 @@ def _axes(ax: Any, figsize: tuple[float, float] = (7.0, 3.5)) -> Any:
 
     fig = Figure(figsize=figsize, constrained_layout=True)
     return fig.subplots()
+
+
+def _figure(figsize: tuple[float, float]) -> Any:
+    """A new figure, as :func:`_axes` chooses (pyplot if in use, else a bare Figure)."""
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        return plt.figure(figsize=figsize, constrained_layout=True)
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, constrained_layout=True)
 
 
 def _label(res: Any, i: int) -> str:
@@ -97,6 +111,32 @@ def plot_raster(res: Any, ax: Any = None, sort_by: str | None = None) -> Any:
     ax.set_ylim(-0.5, sp.n_cells - 0.5)
     ax.set_title(f"{len(sp.times)} spikes from {sp.n_cells} cells", fontsize=10)
     return ax
+
+
+def plot_network(res: Any, pops: Any = None, bin_ms: float = 1.0, max_neurons: int = 500,
+                 fig: Any = None) -> Any:
+    """Raster (at most ``max_neurons`` per population, the first ones) above the population
+    rates (Hz, bins of ``bin_ms``) of a network result; returns the figure."""
+    if fig is None:
+        fig = _figure((9.0, 5.0))
+    names = list(res.spikes) if pops is None else list(pops)
+    ax_r, ax_p = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    base = 0
+    for k, name in enumerate(names):
+        sp = res.spikes[name]
+        keep = sp.ids < max_neurons
+        ax_r.scatter(sp.times[keep], base + sp.ids[keep], s=1, marker="|", linewidths=0.6,
+                     color=f"C{k}", label=name)
+        base += min(res.sizes[name], max_neurons)
+        t, rate = res.population_rate(name, bin_ms)
+        ax_p.plot(t, rate, color=f"C{k}", lw=0.8, label=f"{name} ({res.rate(name):.1f} Hz)")
+    ax_r.set_ylabel("neuron")
+    ax_r.set_ylim(-0.5, base - 0.5)
+    ax_p.set_xlabel("time (ms)")
+    ax_p.set_ylabel(f"rate (Hz, {bin_ms:g} ms bins)")
+    ax_p.set_xlim(0, res.t_stop)
+    ax_p.legend(frameon=False, fontsize=8, loc="upper right")
+    return fig
 
 
 def plot_fi(fi: Any, ax: Any = None, label: str | None = None, **kw: Any) -> Any:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from neurodyn.cli.main import main
-from neurodyn.errors import SpecError
+from neurodyn.errors import ParameterError, SpecError
 from neurodyn.io.spec import parse_spec
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.toml"))
@@ -111,3 +111,62 @@ def test_other_commands(capsys):
     assert "backward_euler" in capsys.readouterr().out
     assert main(["cite", "AdEx"]) == 0
     assert "brette2005adaptive" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------- network specs
+NET = {
+    "network": {
+        "population": [{"name": "E", "model": "LIF", "size": 50}],
+        "source": [{"name": "drive", "type": "poisson", "size": 20, "rate": "10 Hz"}],
+        "projection": [{"pre": "drive", "post": "E", "connector": {"type": "AllToAll"},
+                        "synapse": {"type": "Exp", "tau": "5 ms", "e_rev": "0 mV"},
+                        "weight": "1 nS", "delay": "1 ms"}],
+    },
+    "simulation": {"t_stop": "20 ms", "dt": "0.1 ms"},
+}
+
+
+def _net_with(path, value):
+    import copy
+
+    d = copy.deepcopy(NET)
+    cur = d
+    for k in path[:-1]:
+        cur = cur[k]
+    cur[path[-1]] = value
+    return d
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (_net_with(("network", "population", 0, "model"), "LIFF"),
+         ["[[network.population]][0].model", "unknown model 'LIFF'"]),
+        (_net_with(("network", "projection", 0, "connector"), {"type": "FixedProbability", "p": 2}),
+         ["[[network.projection]][0].connector", "FixedProbability.p must be in [0, 1]"]),
+        (_net_with(("network", "projection", 0, "delay"), "0.01 ms"),
+         ["[[network.projection]][0].delay", "must be >= dt"]),
+        (_net_with(("network", "projection", 0, "weight"), "-1 nS"),
+         ["conductance weights must be >= 0 nS"]),
+        (_net_with(("network", "projection", 0, "pre"), "noise"),
+         ["[[network.projection]][0].pre", "no population or source named 'noise'"]),
+        (_net_with(("network", "projection", 0, "synapse"), {"type": "Exp", "tau": "5 mV"}),
+         ["[[network.projection]][0].synapse", "time"]),
+        (_net_with(("network", "population", 0, "size"), 0),
+         ["[[network.population]][0].size", "positive integer"]),
+        (_net_with(("network", "builtin"), "cobaa"), ["[network].builtin", "coba, cuba, cobahh"]),
+    ],
+)
+def test_malformed_network_specs_give_the_key_path(spec, expected, tmp_path):
+
+    from neurodyn.io.network_spec import parse_network_spec
+
+    with pytest.raises((SpecError, ParameterError)) as exc:
+        spec_obj = parse_network_spec(spec, source="bad.toml")
+        # some errors (delays, weights) are found when the network is built
+        import neurodyn as nd
+
+        nd.simulate(spec_obj.network, spec_obj.t_stop, spec_obj.dt)
+    msg = str(exc.value)
+    for part in expected:
+        assert part in msg, msg

@@ -68,3 +68,28 @@ def test_hh_neuron_table_is_the_exact_rates_at_the_grid_points():
     for (xi_t, k_t), (xi_e, k_e) in zip(table, exact):
         np.testing.assert_allclose(np.asarray(xi_t), np.asarray(xi_e), rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(np.asarray(k_t), np.asarray(k_e), rtol=1e-12)
+
+
+def _traub_textbook(v, vt=-63.0):
+    u = np.asarray(v, float) - vt
+    with np.errstate(all="ignore"):
+        am = np.where(u == 13.0, 0.32 * 4.0, 0.32 * (13.0 - u) / np.expm1((13.0 - u) / 4.0))
+        bm = np.where(u == 40.0, 0.28 * 5.0, 0.28 * (u - 40.0) / np.expm1((u - 40.0) / 5.0))
+        an = np.where(u == 15.0, 0.032 * 5.0, 0.032 * (15.0 - u) / np.expm1((15.0 - u) / 5.0))
+    ah = 0.128 * np.exp((17.0 - u) / 18.0)
+    bh = 4.0 / (1.0 + np.exp((40.0 - u) / 5.0))
+    bn = 0.5 * np.exp((10.0 - u) / 40.0)
+    return am, bm, ah, bh, an, bn
+
+
+@pytest.mark.parametrize("xp", [numpy_math, jax_math], ids=["numpy", "jax"])
+def test_traub_miles_rates_match_the_textbook_formulas(xp):
+    from neurodyn.models import traub_miles
+
+    v = np.concatenate([np.linspace(-150.0, 100.0, 2501), [-50.0, -23.0, -48.0, -50.0 + 1e-9]])
+    got = traub_miles._rates(xp.asarray(v), -63.0, xp)
+    for name, g, ref in zip(("am", "bm", "ah", "bh", "an", "bn"), got, _traub_textbook(v)):
+        np.testing.assert_allclose(np.asarray(g), ref, rtol=5e-13, atol=0, err_msg=name)
+    v32 = jnp.asarray(np.linspace(-100, 60, 321), jnp.float32)
+    for g, ref in zip(traub_miles._rates(v32, -63.0, jax_math), _traub_textbook(np.asarray(v32, float))):
+        np.testing.assert_allclose(np.asarray(g), ref, rtol=3e-6)

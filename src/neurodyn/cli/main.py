@@ -1,6 +1,7 @@
 """The ``neurodyn`` command line.
 
-``neurodyn run SPEC.toml``   simulate a TOML spec; write result.h5, figures and a summary
+``neurodyn run SPEC.toml``   simulate a TOML spec (a model or a network); write result.h5,
+                            figures and a summary
 ``neurodyn models``          list models, their parameters (unit, default, bounds) and presets
 ``neurodyn methods``         list integration methods
 ``neurodyn cite [MODEL]``    BibTeX of neurodyn and a model
@@ -37,6 +38,8 @@ def run_spec(path: str, out: str | None = None, *, quiet: bool = False) -> dict[
 
     spec = load_spec(path)
     folder = out or spec.folder
+    if hasattr(spec, "network"):
+        return _run_network(spec, folder, quiet=quiet)
     os.makedirs(folder, exist_ok=True)
     t0 = time.perf_counter()
     res = simulate(spec.model, spec.t_stop, spec.dt, progress=None if quiet else True,
@@ -49,6 +52,73 @@ def run_spec(path: str, out: str | None = None, *, quiet: bool = False) -> dict[
         json.dump(summary, f, indent=2, default=str)
     with open(os.path.join(folder, "summary.md"), "w") as f:
         f.write(_markdown(spec, res, summary))
+    return summary
+
+
+def _run_network(spec: Any, folder: str, *, quiet: bool) -> dict[str, Any]:
+    """``neurodyn run`` for a network spec: result.h5, network.png (raster and population
+    rates), traces.png, summary.md/json."""
+    from .. import plotting, simulate
+    from ..io.hdf5 import save_network_result
+
+    os.makedirs(folder, exist_ok=True)
+    t0 = time.perf_counter()
+    res = simulate(spec.network, spec.t_stop, spec.dt, method=spec.method, seed=spec.seed,
+                   dtype=spec.dtype, record=spec.record or None,
+                   progress=None if quiet else True)
+    wall = time.perf_counter() - t0
+    h5 = save_network_result(res, os.path.join(folder, "result.h5"))
+    plots = spec.plots if spec.plots is not None else (
+        ("network", "traces") if res.traces else ("network",))
+    figures = []
+    for kind in plots:
+        fn = os.path.join(folder, f"{kind}.png")
+        if kind == "network":
+            plotting.plot_network(res).savefig(fn, dpi=110)
+        elif kind == "traces" and res.traces:
+            from matplotlib.figure import Figure
+
+            fig = Figure(figsize=(8, 3.2), constrained_layout=True)
+            ax = fig.subplots()
+            for pop, d in res.traces.items():
+                for var, x in d.items():
+                    for j, row in enumerate(x[:5]):
+                        ax.plot(res.t, row, lw=0.8,
+                                label=f"{pop}[{res.recorded[pop][var][j]}].{var}")
+            ax.set_xlabel("time (ms)")
+            ax.legend(frameon=False, fontsize=7)
+            fig.savefig(fn, dpi=110)
+        else:
+            continue
+        figures.append(fn)
+    pops = {}
+    for pop in res.spikes:
+        cv = res.isi_cv(pop) if pop in res.sizes else np.zeros(0)
+        pops[pop] = {"size": res.sizes[pop], "spikes": int(res.spikes[pop].times.size),
+                     "rate_hz": round(res.rate(pop), 4),
+                     "isi_cv_mean": None if cv.size == 0 else round(float(np.mean(cv)), 4)}
+    summary = {"name": spec.name, "spec": os.path.abspath(spec.source), "kind": "network",
+               "network": repr(spec.network), "status": str(res.status), "message": res.message,
+               "t_stop_ms": spec.t_stop, "dt_ms": spec.dt, "method": res.provenance["method"],
+               "seed": spec.seed, "wall_s": round(wall, 3),
+               "n_synapses": res.stats["n_synapses"], "populations": pops,
+               "files": {"result": h5, "figures": figures,
+                         "summary": os.path.join(folder, "summary.md")}}
+    with open(os.path.join(folder, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=2, default=str)
+    lines = [f"# {spec.name}", ""] + ([spec.description, ""] if spec.description else [])
+    lines += [f"- network: {spec.network!r}, {res.stats['n_synapses']} synapses",
+              f"- run: {spec.t_stop:g} ms at dt = {spec.dt:g} ms, methods {res.provenance['method']}, "
+              f"seed {spec.seed}, {spec.dtype}; wall time {summary['wall_s']} s",
+              "", "| population | size | spikes | rate (Hz) | mean ISI CV |", "|---|---|---|---|---|"]
+    for p, d in pops.items():
+        cv = "-" if d["isi_cv_mean"] is None else f"{d['isi_cv_mean']:.3f}"
+        lines.append(f"| {p} | {d['size']} | {d['spikes']} | {d['rate_hz']:.2f} | {cv} |")
+    if figures:
+        lines += ["", "## Figures", ""] + [f"![{os.path.basename(f)}]({os.path.basename(f)})"
+                                            for f in figures]
+    with open(os.path.join(folder, "summary.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
     return summary
 
 
@@ -209,8 +279,13 @@ def _cmd_cite(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     summary = run_spec(args.spec, args.out, quiet=args.quiet)
     if not args.quiet:
-        print(f"{summary['name']}: {summary['model']}, status {summary['status']}, "
-              f"{summary.get('spikes_total', 0)} spikes, {summary['wall_s']} s")
+        if summary.get("kind") == "network":
+            rates = ", ".join(f"{p} {d['rate_hz']:.2f} Hz" for p, d in summary["populations"].items())
+            print(f"{summary['name']}: {summary['network']}, status {summary['status']}, "
+                  f"{rates}, {summary['wall_s']} s")
+        else:
+            print(f"{summary['name']}: {summary['model']}, status {summary['status']}, "
+                  f"{summary.get('spikes_total', 0)} spikes, {summary['wall_s']} s")
         print(f"wrote {summary['files']['result']}, {summary['files']['summary']}")
         for f in summary["files"]["figures"]:
             print(f"wrote {f}")

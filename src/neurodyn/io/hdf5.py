@@ -81,6 +81,42 @@ def save_result(res: Result, path: str | os.PathLike[str], *, population: str | 
     return path
 
 
+def save_network_result(res: Any, path: str | os.PathLike[str]) -> str:
+    """Write a network result to HDF5: ``/spikes/<population>/{timestamps, node_ids}``
+    (SONATA spike layout, sorted by time, ms), ``/traces/<population>/<var>`` with the recorded
+    neuron ids in its ``node_ids`` attribute, ``/t`` (ms), provenance and statistics."""
+    path = os.fspath(path)
+    tmp = path + ".tmp"
+    with h5py.File(tmp, "w") as f:
+        f.attrs["format"] = FORMAT
+        f.attrs["format_version"] = FORMAT_VERSION
+        f.attrs["kind"] = "network"
+        f.attrs["status"] = res.status.name
+        f.attrs["message"] = res.message
+        f.attrs["provenance"] = _json(res.provenance)
+        f.attrs["stats"] = _json(res.stats)
+        f.create_dataset("t", data=np.asarray(res.t, dtype=float)).attrs["units"] = "ms"
+        spikes = f.create_group("spikes")
+        for pop, sp in res.spikes.items():
+            g = spikes.create_group(pop)
+            g.attrs["sorting"] = "by_time"
+            g.attrs["n_nodes"] = int(res.sizes[pop])
+            ts = g.create_dataset("timestamps", data=np.asarray(sp.times, dtype=np.float64),
+                                  compression="gzip", compression_opts=4)
+            ts.attrs["units"] = "ms"
+            g.create_dataset("node_ids", data=np.asarray(sp.ids, dtype=np.uint64),
+                             compression="gzip", compression_opts=4)
+        tr = f.create_group("traces")
+        for pop, d in res.traces.items():
+            g = tr.create_group(pop)
+            for var, x in d.items():
+                ds = g.create_dataset(var, data=np.asarray(x), compression="gzip",
+                                      compression_opts=4)
+                ds.attrs["node_ids"] = np.asarray(res.recorded[pop][var], dtype=np.int64)
+    os.replace(tmp, path)
+    return path
+
+
 def load_result(path: str | os.PathLike[str]) -> Result:
     """Read a result written by :func:`save_result`."""
     path = os.fspath(path)

@@ -145,7 +145,8 @@ def _quantity(value: Any, unit: str, key: str, source: str, *, positive: bool = 
 
 
 def load_spec(path: str | os.PathLike[str]) -> RunSpec:
-    """Read and validate a TOML spec file."""
+    """Read and validate a TOML spec file (a :class:`~neurodyn.io.network_spec.NetworkSpec`
+    when it has a ``[network]`` table)."""
     path = os.fspath(path)
     try:
         with open(path, "rb") as f:
@@ -157,6 +158,10 @@ def load_spec(path: str | os.PathLike[str]) -> RunSpec:
         raise SpecError(f"{path}: not valid TOML: {exc}. Fix: check the syntax at that line "
                         "(strings need quotes: t_stop = \"100 ms\").") from None
     name = os.path.splitext(os.path.basename(path))[0]
+    if "network" in data:
+        from .network_spec import parse_network_spec
+
+        return parse_network_spec(data, source=path, default_name=name)  # type: ignore[return-value]
     return parse_spec(data, source=path, default_name=name)
 
 
