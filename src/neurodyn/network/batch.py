@@ -129,6 +129,9 @@ def simulate_batch(net: Network, batch: Mapping[str, Any], t_stop: Any, dt: Any,
     from .simulate import NetworkResult, _time, simulate_network
 
     k, params, scales, labels = _parse(net, batch)
+    if any(type(pr.plasticity).__name__ == "STDP" for pr in net.projections):
+        raise ParameterError("simulate(network).batch: batches of networks with STDP are not "
+                             "supported yet. Fix: run the parameter sets one by one.")
     dt_f = _time(dt, "dt")
     big = replicate(net, k, params, scales, dt_f, kw.get("seed", 0))
     sizes = {p.name: p.size for p in net.populations}

@@ -186,8 +186,17 @@ class _OutTable:
     delays: Any  # (n+1, M) int32 steps, or None if all equal
     delay: int  # the common delay when delays is None
     pre: str = ""  # presynaptic population
-    plasticity: Any = None  # a short-term plasticity rule (state per presynaptic neuron)
+    plasticity: Any = None  # a plasticity rule (TsodyksMarkram or STDP)
     plasticity_params: Any = None
+    # STDP only: the postsynaptic population, the slot of its neuron 0 in the arrival vector,
+    # the flat positions (row * M + col) of each postsynaptic neuron's incoming synapses
+    # (padded with positions in the dump row n + 1), and each synapse's position in the
+    # projection's own order (for the final weights)
+    post: str = ""
+    post_offset: int = 0
+    in_positions: Any = None
+    syn_positions: Any = None
+    label: str = ""
 
 
 @dataclass
@@ -218,8 +227,18 @@ class BuiltNetwork:
         """Initial short-term plasticity state per plastic table: u = 0 (U at the first spike),
         x = 1 (all resources available)."""
         out = {}
+        sizes = {p.name: p.size for p in self.net.populations}
         for key, tb in self.tables.items():
-            if tb.plasticity is not None:
+            if tb.plasticity is None:
+                continue
+            if type(tb.plasticity).__name__ == "STDP":
+                n_pre, n_post = sizes[tb.pre], sizes[tb.post]
+                z = np.zeros
+                # weights (the table's, now state), x_pre, x_post, r2 (pre), o2 (post)
+                out[key] = (tb.weights, _dev(z(n_pre + 2), self.dtype),
+                            _dev(z(n_post + 1), self.dtype), _dev(z(n_pre + 2), self.dtype),
+                            _dev(z(n_post + 1), self.dtype))
+            else:
                 n = tb.targets.shape[0] - 1
                 out[key] = (_dev(np.zeros(n), self.dtype), _dev(np.ones(n), self.dtype))
         return out
@@ -245,8 +264,7 @@ class BuiltNetwork:
                         for s in self.sources)
         tables = tuple(sorted((k, tuple(t.targets.shape), t.delays is None,
                                t.delay if t.delays is None else None, t.pre,
-                               None if t.plasticity is None else
-                               (t.plasticity.static_key(), float(t.plasticity.tau_facil) > 0))
+                               None if t.plasticity is None else _rule_key(t))
                               for k, t in self.tables.items()))
         return (self.dt, str(np.dtype(self.dtype)), self.rows, self.width, self.n_slots,
                 tuple(self.order), neurons, sources, tables)
@@ -261,6 +279,14 @@ class BuiltNetwork:
 
 
 _KERNELS: dict[Any, Any] = {}
+
+
+def _rule_key(t: _OutTable) -> tuple[Any, ...]:
+    rule = t.plasticity
+    if type(rule).__name__ == "STDP":
+        return (rule.static_key(), rule.triplet, t.post, t.post_offset,
+                tuple(t.in_positions.shape))
+    return (rule.static_key(), float(rule.tau_facil) > 0)
 
 
 def _dev(x: Any, dtype: Any) -> Any:
@@ -365,6 +391,7 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
     # ---------------------------------------------------------------- synapses
     per_pre: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
     plastic: dict[str, tuple[str, Any]] = {}
+    post_info: dict[str, tuple[str, int, int, str]] = {}
     proj_sizes = []
     for k, pr in enumerate(net.projections):
         rng = np.random.default_rng([int(seed), 7919, k])
@@ -379,6 +406,7 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
             (pre + p0, r.offset + q0 + post, w, d, np.full(pre.size, k, np.int32)))
         if pr.plasticity is not None:
             plastic[key] = (pre_pop.name, pr.plasticity)
+            post_info[key] = (post_pop.name, r.offset, post_pop.size, pr.label or f"projection{k}")
         proj_sizes.append(int(pre.size))
     n_syn = int(sum(proj_sizes))
     max_delay = max((int(d.max()) for lst in per_pre.values() for (_, _, _, d, _) in lst if d.size),
@@ -400,26 +428,45 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
         deg = np.bincount(pre, minlength=size)
         m = max(int(deg.max()) if deg.size else 0, 1)
         width_dump = max(width_dump, m)
-        raw_tables[key] = (pre, tgt, w, d, pid, deg, m)
+        raw_tables[key] = (pre, tgt, w, d, pid, deg, m, order_)
     width = n_slots + width_dump
-    for name, (pre, tgt, w, d, _pid, deg, m) in raw_tables.items():
+    for name, (pre, tgt, w, d, _pid, deg, m, order_) in raw_tables.items():
         n = deg.size
         starts = np.concatenate([[0], np.cumsum(deg)[:-1]])
         col = np.arange(pre.size) - starts[pre]
-        T = np.tile(n_slots + np.arange(m, dtype=np.int64), (n + 1, 1))  # padding -> dump region
-        W = np.zeros((n + 1, m))
-        D = np.ones((n + 1, m), dtype=np.int64)
+        stdp = name in plastic and type(plastic[name][1]).__name__ == "STDP"
+        extra = 2 if stdp else 1  # row n: "no spike"; STDP row n + 1: dump of padded updates
+        T = np.tile(n_slots + np.arange(m, dtype=np.int64), (n + extra, 1))  # padding -> dump
+        W = np.zeros((n + extra, m))
+        D = np.ones((n + extra, m), dtype=np.int64)
         T[pre, col] = tgt
         W[pre, col] = w
         D[pre, col] = d
         common = int(d[0]) if d.size and np.all(d == d[0]) else None
         pre_name, rule = plastic.get(name, (name, None))
-        tables[name] = _OutTable(
+        tb = _OutTable(
             targets=_dev(T, np.int32), weights=_dev(W, dtype),
             delays=None if common is not None else _dev(D, np.int32),
             delay=common if common is not None else 0, pre=pre_name, plasticity=rule,
             plasticity_params=None if rule is None else rule.Params(
                 **{k: _dev(v, dtype) for k, v in rule.params().items()}))
+        if stdp:
+            post_name, offset, n_post, label = post_info[name]
+            pos = pre * m + col  # flat position of each synapse (sorted order)
+            post_idx = tgt - offset
+            in_deg = np.bincount(post_idx, minlength=n_post)
+            m_in = max(int(in_deg.max()) if in_deg.size else 0, 1)
+            o = np.argsort(post_idx, kind="stable")
+            in_starts = np.concatenate([[0], np.cumsum(in_deg)[:-1]])
+            in_col = np.arange(pos.size) - in_starts[post_idx[o]]
+            P = (n + 1) * m + (np.arange(m_in)[None, :] % m) + np.zeros((n_post + 1, 1), np.int64)
+            P[post_idx[o], in_col] = pos[o]
+            syn_pos = np.empty_like(pos)
+            syn_pos[order_] = pos
+            tb.post, tb.post_offset, tb.label = post_name, int(offset), label
+            tb.in_positions = _dev(P, np.int32)
+            tb.syn_positions = syn_pos
+        tables[name] = tb
     return BuiltNetwork(net, float(dt), dtype, neurons, sources, order, tables, n_slots, width,
                         rows, n_syn, time.perf_counter() - t0, proj_sizes, method)
 
@@ -480,6 +527,7 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
     tables_of: dict[str, list[str]] = {}
     for tkey, tb in bn.tables.items():
         tables_of.setdefault(tb.pre, []).append(tkey)
+    stdp_keys = [k for k, tb in bn.tables.items() if type(tb.plasticity).__name__ == "STDP"]
     n_steps_chunk = every * n_blocks
     pops_all = bn.order
 
@@ -541,15 +589,18 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
         # ---------------------------------------------------------- deliver and record
         words = []
         new_plast = dict(plast)
+        packs: dict[str, Any] = {}
         for kind, idx in pops_all:
             name = bn.neurons[idx].name if kind == "neuron" else bn.sources[idx].name
             spiked = spiked_by_pop[name]
             pk = delivery.pack(spiked)
+            packs[name] = pk
             words.append(pk.words)
             for tkey in tables_of.get(name, ()):
                 tab = consts["tables"][tkey]
                 release = None
-                if tkey in plast:
+                stdp_w = plast[tkey][0] if tkey in stdp_keys else None
+                if tkey in plast and stdp_w is None:
                     # Tsodyks-Markram: advance (u, x) over the step, then the spike jumps
                     u, x = plast[tkey]
                     tp = tab["plasticity"]
@@ -557,8 +608,8 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
                                              bn.tables[tkey].plasticity.tau_facil > 0)
                     new_plast[tkey] = (u, x)
 
-                def weights(ids, tab=tab, release=release):
-                    w = tab["weights"][ids]
+                def weights(ids, tab=tab, release=release, stdp_w=stdp_w):
+                    w = (tab["weights"] if stdp_w is None else stdp_w)[ids]
                     return w if release is None else w * release[ids][:, None]
 
                 if uniform:
@@ -587,6 +638,11 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
 
                 buf = delivery.for_each_block(pk, body, buf, bucketed=spec.bucketed,
                                               block=spec.block)
+        for tkey in stdp_keys:  # learning after delivery: a spike carries its old weight
+            tb = bn.tables[tkey]
+            new_plast[tkey] = _stdp_step(
+                tb, consts["tables"][tkey], plast[tkey], packs[tb.pre], packs[tb.post],
+                spiked_by_pop[tb.pre], spiked_by_pop[tb.post], dts, spec)
         at = ((n - step0).astype(jnp.int32), jnp.int32(0))
         rec = tuple(jax.lax.dynamic_update_slice(r, w[None, :], at) for r, w in zip(rec, words))
         # the arrivals of the next step are final now (delays are >= 1 step): take them out
@@ -675,6 +731,61 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
     return jax.jit(chunk)
 
 
+def _stdp_step(tb: _OutTable, tab: Any, state: tuple, pk_pre: Any, pk_post: Any,
+               sp_pre: Any, sp_post: Any, dt: Any, spec: Any) -> tuple:
+    """One step of STDP (see :class:`neurodyn.plasticity.STDP`): decay the traces, depress the
+    synapses of this step's presynaptic spikes, potentiate those of its postsynaptic spikes
+    (each with the other side's traces before this step's increments), then increment."""
+    rule, p = tb.plasticity, tab["plasticity"]
+    W, xpre, xpost, r2, o2 = state
+    n_pre = xpre.shape[0] - 2
+    n_post = xpost.shape[0] - 1
+    m = W.shape[1]
+    xpre = xpre * jnp.exp(-dt / p.tau_plus)
+    xpost = xpost * jnp.exp(-dt / p.tau_minus)
+    if rule.triplet:
+        r2 = r2 * jnp.exp(-dt / p.tau_x)
+        o2 = o2 * jnp.exp(-dt / p.tau_y)
+    mult = rule.rule == "multiplicative"
+
+    def depress(Wc: Any, ids: Any, base: Any) -> Any:
+        post = jnp.minimum(tab["targets"][ids] - tb.post_offset, n_post)  # padding -> n_post
+        post = jnp.where(post < 0, n_post, post)
+        amp = p.A_minus + (p.A3_minus * r2[ids][:, None] if rule.triplet else 0.0)
+        old = Wc[ids]
+        dw = -amp * xpost[post] * ((old - p.w_min) if mult else 1.0)
+        new = jnp.clip(old + dw, p.w_min, p.w_max)
+        new = jnp.where((ids < n_pre)[:, None] & (post < n_post), new, old)
+        return Wc.at[ids].set(new, mode="promise_in_bounds")
+
+    def potentiate(Wc: Any, ids: Any, base: Any) -> Any:
+        pos = tab["in_positions"][ids]  # (K, M_in) flat positions; padding in row n_pre + 1
+        rows = pos // m
+        flat = Wc.reshape(-1)
+        old = flat[pos]
+        amp = p.A_plus + (p.A3_plus * o2[ids][:, None] if rule.triplet else 0.0)
+        dw = amp * xpre[rows] * ((p.w_max - old) if mult else 1.0)
+        new = jnp.clip(old + dw, p.w_min, p.w_max)
+        new = jnp.where(((ids < n_post)[:, None]) & (rows < n_pre), new, old)
+        return flat.at[pos.reshape(-1)].set(new.reshape(-1), mode="promise_in_bounds").reshape(Wc.shape)
+
+    W = delivery.for_each_block(pk_pre, depress, W, bucketed=spec.bucketed, block=spec.block)
+    W = delivery.for_each_block(pk_post, potentiate, W, bucketed=spec.bucketed, block=spec.block)
+    pad_pre = jnp.zeros((2,), bool)
+    pad_post = jnp.zeros((1,), bool)
+    spre = jnp.concatenate([sp_pre, pad_pre])
+    spost = jnp.concatenate([sp_post, pad_post])
+    if rule.pairing == "nearest":
+        xpre, xpost = jnp.where(spre, 1.0, xpre), jnp.where(spost, 1.0, xpost)
+        if rule.triplet:
+            r2, o2 = jnp.where(spre, 1.0, r2), jnp.where(spost, 1.0, o2)
+    else:
+        xpre, xpost = xpre + spre, xpost + spost
+        if rule.triplet:
+            r2, o2 = r2 + spre, o2 + spost
+    return W, xpre, xpost, r2, o2
+
+
 def _tm_step(p: Any, u: Any, x: Any, spiked: Any, dt: Any, facilitating: bool) -> tuple:
     """One step of Tsodyks-Markram state per presynaptic neuron: exact relaxation over ``dt``
     (x -> 1 with tau_rec, u -> 0 with tau_facil), then, where a spike is emitted at the end of
@@ -723,7 +834,8 @@ def consts_of(bn: BuiltNetwork) -> dict[str, Any]:
     tables = {}
     for name, tb in bn.tables.items():
         tables[name] = {"targets": tb.targets, "weights": tb.weights, "delays": tb.delays,
-                        "delay": tb.delay, "plasticity": tb.plasticity_params}
+                        "delay": tb.delay, "plasticity": tb.plasticity_params,
+                        "in_positions": tb.in_positions}
     return {
         "params": [p.params for p in bn.neurons],
         "gain": [p.gain for p in bn.neurons],

@@ -98,7 +98,8 @@ class Projection:
     label:
         A name for batched runs (``batch={"<label>.weight_scale": [...]}``).
     plasticity:
-        Short-term plasticity of these synapses (:class:`neurodyn.plasticity.TsodyksMarkram`).
+        :class:`neurodyn.plasticity.TsodyksMarkram` (short-term) or
+        :class:`neurodyn.plasticity.STDP` (long-term; weights in ``result.weights[label]``).
     """
 
     pre: Any
@@ -130,13 +131,18 @@ class Projection:
                 f"{self.synapse!r}."
             )
         if self.plasticity is not None:
-            from ..plasticity import TsodyksMarkram
+            from ..plasticity import STDP, TsodyksMarkram
 
-            if not isinstance(self.plasticity, TsodyksMarkram):
+            if not isinstance(self.plasticity, TsodyksMarkram | STDP):
                 raise ParameterError(
-                    f"Projection.plasticity must be a plasticity rule (TsodyksMarkram); got "
-                    f"{self.plasticity!r}."
+                    f"Projection.plasticity must be a plasticity rule (TsodyksMarkram, STDP); "
+                    f"got {self.plasticity!r}."
                 )
+            if isinstance(self.plasticity, STDP):
+                post_pop, _, _ = resolve(self.post, "Projection.post")
+                if post_pop.is_source:
+                    raise ParameterError("Projection: STDP needs a postsynaptic population of "
+                                         "neurons (their spikes drive potentiation).")
             if not getattr(self.synapse, "spike_driven", True):
                 raise ParameterError(
                     f"Projection.plasticity: {type(self.synapse).__name__} synapses do not "

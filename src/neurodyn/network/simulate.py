@@ -46,6 +46,8 @@ class NetworkResult:
     message: str = ""
     provenance: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+    #: final weights of STDP projections, by label, in the connector's synapse order
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
 
     def rate(self, pop: str, t_start: float = 0.0, t_stop: float | None = None) -> float:
         """Mean firing rate of population ``pop`` in Hz over ``[t_start, t_stop)`` (ms)."""
@@ -286,12 +288,17 @@ def simulate_network(
     if bar is not None:
         bar.close()
     run_s = time.perf_counter() - t_loop0
+    final_weights = {}
+    for tkey, tb in bn.tables.items():
+        if type(tb.plasticity).__name__ == "STDP":
+            final_weights[tb.label] = np.asarray(plast[tkey][0]).reshape(-1)[tb.syn_positions]
     results = []
     for b in range(B):
         results.append(_assemble(
             b, names, sizes, spk_t[b], spk_i[b], samples_all[b], rec_spec, bn, every, dt_f,
             t_stop_f, n_steps, n_chunks, steps_per_chunk, compile_s, run_s, wall0, seed, dtype,
             net, status, message, labels[b] if n_batch else None))
+    results[0].weights = final_weights
     return results if n_batch else results[0]
 
 
