@@ -272,8 +272,9 @@ def parse_network_spec(data: dict[str, Any], *, source: str = "<spec>",
         connectors = {c: getattr(N, c) for c in ("AllToAll", "OneToOne", "FixedProbability",
                                                  "FixedInDegree", "FixedOutDegree",
                                                  "DistanceProbability")}
-        synapses = {c: getattr(SY, c) for c in ("Exp", "Alpha", "BiExp")}
-        rules = {"TsodyksMarkram": PL.TsodyksMarkram}
+        synapses = {c: getattr(SY, c) for c in ("Exp", "Alpha", "BiExp", "AMPA", "NMDA", "GABAA",
+                                                "GABAB")}
+        rules = {"TsodyksMarkram": PL.TsodyksMarkram, "STDP": PL.STDP}
         projs = []
         for i, prd in enumerate(net_d.get("projection", [])):
             where = f"[[network.projection]][{i}]"

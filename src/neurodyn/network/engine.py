@@ -179,6 +179,13 @@ class _Source:
     max_per_step: int = 0
 
 
+class _KinParams(NamedTuple):
+    alpha: Any
+    beta: Any
+    t_max: Any
+    c_dur_steps: Any  # the pulse duration on the grid (ms)
+
+
 @dataclass
 class _OutTable:
     targets: Any  # (n+1, M) int32, flat slot in the arrival vector (dump region for padding)
@@ -192,6 +199,10 @@ class _OutTable:
     # the flat positions (row * M + col) of each postsynaptic neuron's incoming synapses
     # (padded with positions in the dump row n + 1), and each synapse's position in the
     # projection's own order (for the final weights)
+    kinetic: bool = False  # kinetic receptor: two events (pulse start, end) per spike
+    c_steps: int = 0
+    n_post_block: int = 0
+    kin_params: Any = None
     post: str = ""
     post_offset: int = 0
     in_positions: Any = None
@@ -229,6 +240,10 @@ class BuiltNetwork:
         out = {}
         sizes = {p.name: p.size for p in self.net.populations}
         for key, tb in self.tables.items():
+            if tb.kinetic:
+                n = tb.targets.shape[0]
+                out[key] = (_dev(np.zeros(n), self.dtype), _dev(np.full(n, -1e30), self.dtype))
+                continue
             if tb.plasticity is None:
                 continue
             if type(tb.plasticity).__name__ == "STDP":
@@ -264,7 +279,8 @@ class BuiltNetwork:
                         for s in self.sources)
         tables = tuple(sorted((k, tuple(t.targets.shape), t.delays is None,
                                t.delay if t.delays is None else None, t.pre,
-                               None if t.plasticity is None else _rule_key(t))
+                               None if t.plasticity is None else _rule_key(t),
+                               (t.kinetic, t.c_steps, t.n_post_block))
                               for k, t in self.tables.items()))
         return (self.dt, str(np.dtype(self.dtype)), self.rows, self.width, self.n_slots,
                 tuple(self.order), neurons, sources, tables)
@@ -356,7 +372,7 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
                                          (pop.size,)), dtype) for var in r.synapse.state_vars))
             for r in recs:
                 r.offset = slot
-                slot += pop.size
+                slot += pop.size * _channels(r.synapse)
             stims = tuple(s.bind(model) for s in as_stimuli(pop.stimulus))
             for s in stims:
                 if s.stateful:
@@ -392,6 +408,7 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
     per_pre: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
     plastic: dict[str, tuple[str, Any]] = {}
     post_info: dict[str, tuple[str, int, int, str]] = {}
+    kin_info: dict[str, tuple[Any, int, int, Any]] = {}
     proj_sizes = []
     for k, pr in enumerate(net.projections):
         rng = np.random.default_rng([int(seed), 7919, k])
@@ -401,7 +418,18 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
         r = receptor_slots[(post_pop.name, pr.receptor_name())]
         # synapses with short-term plasticity get a table of their own (their weights are
         # scaled at each spike by the release of their presynaptic neuron)
-        key = pre_pop.name if pr.plasticity is None else f"{pre_pop.name}#{k}"
+        kinetic = getattr(pr.synapse, "kinetic", False)
+        key = pre_pop.name if pr.plasticity is None and not kinetic else f"{pre_pop.name}#{k}"
+        if kinetic:
+            if pr.plasticity is not None:
+                raise ParameterError(
+                    f"Projection {pr.name}: plasticity on kinetic receptors "
+                    f"({type(pr.synapse).__name__}) is not supported: their conductance follows "
+                    "the transmitter pulse, not a weight scaled per spike. Fix: use Exp/Alpha/"
+                    "BiExp synapses with plasticity, or drop the rule."
+                )
+            c_steps = max(1, round(float(pr.synapse.c_dur) / dt))
+            kin_info[key] = (pr.synapse, c_steps, post_pop.size, r)
         per_pre.setdefault(key, []).append(
             (pre + p0, r.offset + q0 + post, w, d, np.full(pre.size, k, np.int32)))
         if pr.plasticity is not None:
@@ -409,7 +437,8 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
             post_info[key] = (post_pop.name, r.offset, post_pop.size, pr.label or f"projection{k}")
         proj_sizes.append(int(pre.size))
     n_syn = int(sum(proj_sizes))
-    max_delay = max((int(d.max()) for lst in per_pre.values() for (_, _, _, d, _) in lst if d.size),
+    max_delay = max((int(d.max()) + (kin_info[key][1] if key in kin_info else 0)
+                     for key, lst in per_pre.items() for (_, _, _, d, _) in lst if d.size),
                     default=1)
     rows = max_delay + 1
     tables: dict[str, _OutTable] = {}
@@ -417,7 +446,7 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
     raw_tables = {}
     sizes_of = {p.name: p.size for p in net.populations}
     for key, lst in per_pre.items():
-        size = sizes_of[plastic[key][0] if key in plastic else key]
+        size = sizes_of[key.split("#")[0]]
         pre = np.concatenate([x[0] for x in lst])
         tgt = np.concatenate([x[1] for x in lst])
         w = np.concatenate([x[2] for x in lst])
@@ -443,13 +472,30 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
         W[pre, col] = w
         D[pre, col] = d
         common = int(d[0]) if d.size and np.all(d == d[0]) else None
-        pre_name, rule = plastic.get(name, (name, None))
+        pre_name, rule = plastic.get(name, (name.split("#")[0], None))
         tb = _OutTable(
             targets=_dev(T, np.int32), weights=_dev(W, dtype),
             delays=None if common is not None else _dev(D, np.int32),
             delay=common if common is not None else 0, pre=pre_name, plasticity=rule,
             plasticity_params=None if rule is None else rule.Params(
                 **{k: _dev(v, dtype) for k, v in rule.params().items()}))
+        if name in kin_info:
+            syn, c_steps, n_post_block, rec = kin_info[name]
+            sp = syn.param_values()
+            tb.kinetic = True
+            tb.c_steps = c_steps
+            tb.n_post_block = n_post_block
+            tb.kin_params = _KinParams(_dev(sp.alpha, dtype), _dev(sp.beta, dtype),
+                                       _dev(sp.t_max, dtype), _dev(c_steps * dt, dtype))
+            if "w_tot" in syn.state_vars:  # GABA-B: the summed weights onto each neuron
+                k_pop = next(i for i, q in enumerate(neurons)
+                             if any(x is rec for x in q.receptors))
+                pop_rec = next(i for i, x in enumerate(neurons[k_pop].receptors) if x is rec)
+                wt = np.bincount(tgt - rec.offset, weights=w, minlength=n_post_block)
+                old = list(neurons[k_pop].syn_init[pop_rec])
+                old[syn.state_vars.index("w_tot")] = _dev(
+                    np.asarray(old[syn.state_vars.index("w_tot")]) + wt, dtype)
+                neurons[k_pop].syn_init[pop_rec] = tuple(old)
         if stdp:
             post_name, offset, n_post, label = post_info[name]
             pos = pre * m + col  # flat position of each synapse (sorted order)
@@ -545,10 +591,10 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
             new_syn = []
             for r, sr in zip(pop.receptors, syn):
                 rp = consts["rec_params"][(k, r.name)]
-                inc = arrivals[r.offset:r.offset + pop.n]
-                jump = r.synapse.jump(rp, xp)
-                sr = tuple(x + j * inc for x, j in zip(sr, jump))
+                sr = _add_arrivals(r, rp, sr, arrivals, pop.n)
                 g = r.synapse.readout(rp, sr, xp)
+                if getattr(r.synapse, "kinetic", False):
+                    g = g * r.synapse.block(rp, getattr(s, pop.model.voltage_var), xp)
                 f = None if pop.factor is None else consts["factor"][k]
                 if r.synapse.conductance_based:
                     a = a + f * g * rp.e_rev
@@ -600,6 +646,11 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
                 tab = consts["tables"][tkey]
                 release = None
                 stdp_w = plast[tkey][0] if tkey in stdp_keys else None
+                if bn.tables[tkey].kinetic:
+                    buf, new_plast[tkey] = _deliver_kinetic(
+                        bn.tables[tkey], tab, plast[tkey], pk, spiked, t + dt, n, buf, uniform,
+                        rows, width, spec)
+                    continue
                 if tkey in plast and stdp_w is None:
                     # Tsodyks-Markram: advance (u, x) over the step, then the spike jumps
                     u, x = plast[tkey]
@@ -681,9 +732,14 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
                     ri = [r.name for r in pop.receptors].index(rname)
                     r = pop.receptors[ri]
                     rp = consts["rec_params"][(k, r.name)]
-                    inc = arrivals[r.offset:r.offset + pop.n]
-                    sr = tuple(x0 + j * inc for x0, j in zip(syn[ri], r.synapse.jump(rp, xp)))
+                    sr = _add_arrivals(r, rp, syn[ri], arrivals, pop.n)
                     x = r.synapse.readout(rp, sr, xp)
+                    if var.startswith("i_"):  # the synaptic current into the cell, pA
+                        v = getattr(s, pop.model.voltage_var)
+                        if getattr(r.synapse, "kinetic", False):
+                            x = x * r.synapse.block(rp, v, xp)
+                        if r.synapse.conductance_based:
+                            x = x * (rp.e_rev - v)
                 out.append(x[jnp.asarray(ids, jnp.int32)])
             return tuple(out)
 
@@ -729,6 +785,84 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
         return (states, buf, arrivals, plast), samples, rec, finite
 
     return jax.jit(chunk)
+
+
+def _channels(synapse: Any) -> int:
+    """Arrival slots per neuron: one for linear synapses, one per event channel for kinetic
+    receptors (w_on, g_on, g_off)."""
+    return getattr(synapse, "n_event_channels", 1) if getattr(synapse, "kinetic", False) else 1
+
+
+def _add_arrivals(r: Any, rp: Any, sr: tuple, arrivals: Any, n: int) -> tuple:
+    """The synaptic state of receptor ``r`` with this step's arrivals added."""
+    if getattr(r.synapse, "kinetic", False):
+        out = list(sr)
+        for c in range(r.synapse.n_event_channels):
+            out[c] = sr[c] + arrivals[r.offset + c * n:r.offset + (c + 1) * n]
+        return tuple(out)
+    inc = arrivals[r.offset:r.offset + n]
+    return tuple(x + j * inc for x, j in zip(sr, r.synapse.jump(rp, xp)))
+
+
+def _kinetic_events(p: Any, state: tuple, spiked: Any, t_spike: Any) -> tuple:
+    """Per presynaptic neuron: the receptor occupancy ``r`` at the start and at the end of the
+    transmitter pulse a spike at ``t_spike`` starts (on the emission timeline; the delay shifts
+    every synapse's pulses alike), and the new (r_end, t_end). Spikes during the previous pulse
+    are ignored (``accept`` False)."""
+    r_e, t_e = state
+    accept = spiked & (t_spike >= t_e)
+    r_inf = p.alpha * p.t_max / (p.alpha * p.t_max + p.beta)
+    k = p.alpha * p.t_max + p.beta
+    r_a = r_e * jnp.exp(-p.beta * jnp.maximum(t_spike - t_e, 0.0))
+    r_end = r_inf + (r_a - r_inf) * jnp.exp(-k * p.c_dur_steps)
+    r_a = jnp.where(accept, r_a, 0.0)
+    r_end_f = jnp.where(accept, r_end, 0.0)
+    return (accept, r_a, r_end_f,
+            (jnp.where(accept, r_end, r_e), jnp.where(accept, t_spike + p.c_dur_steps, t_e)))
+
+
+def _deliver_kinetic(tb: Any, tab: Any, state: tuple, pk: Any, spiked: Any, t_spike: Any,
+                     n: Any, buf: Any, uniform: bool, rows: int, width: int, spec: Any) -> tuple:
+    """Spikes onto kinetic receptors: at the pulse start (after the delay) add ``(w r_a, w,
+    -w r_a)`` to ``(g_on, w_on, g_off)``, at its end ``c_steps`` later ``(-w r_e, -w, w r_e)``."""
+    spiked = jnp.concatenate([spiked, jnp.zeros((1,), bool)])  # row n: the "no spike" row
+    accept, r_a, r_end, new_state = _kinetic_events(tab["kinetic"], state, spiked, t_spike)
+    nb = tb.n_post_block
+    # channels follow the receptor's state_vars: (g_on, w_on, g_off)
+    start = (r_a, jnp.ones_like(r_a), -r_a)
+    stop = (-r_end, -jnp.ones_like(r_a), r_end)
+    # per presynaptic neuron: the factors, 0 where the spike is ignored (or no spike)
+    start = tuple(jnp.where(accept, f, 0.0) for f in start)
+    stop = tuple(jnp.where(accept, f, 0.0) for f in stop)
+
+    def scatter(target: Any, flat: Any, w: Any, facs: tuple, ids: Any) -> Any:
+        for c, f in enumerate(facs):
+            target = target.at[(flat + c * nb).reshape(-1)].add(
+                (w * f[ids][:, None]).reshape(-1), mode="promise_in_bounds")
+        return target
+
+    if uniform:
+        d, c = tb.delay, tb.c_steps
+
+        def body_u(pair: Any, ids: Any, base: Any) -> Any:
+            r_on, r_off = pair
+            T, w = tab["targets"][ids], tab["weights"][ids]
+            return scatter(r_on, T, w, start, ids), scatter(r_off, T, w, stop, ids)
+
+        rows_ = list(buf)
+        rows_[d], rows_[d + c] = delivery.for_each_block(
+            pk, body_u, (rows_[d], rows_[d + c]), bucketed=spec.bucketed, block=spec.block)
+        return tuple(rows_), new_state
+
+    def body(bb: Any, ids: Any, base: Any) -> Any:
+        T, w = tab["targets"][ids], tab["weights"][ids]
+        d = tab["delay"] if tab["delays"] is None else tab["delays"][ids]
+        on = ((n + 1 + d) % rows) * width + T
+        off = ((n + 1 + d + tb.c_steps) % rows) * width + T
+        return scatter(scatter(bb, on, w, start, ids), off, w, stop, ids)
+
+    return delivery.for_each_block(pk, body, buf, bucketed=spec.bucketed,
+                                   block=spec.block), new_state
 
 
 def _stdp_step(tb: _OutTable, tab: Any, state: tuple, pk_pre: Any, pk_post: Any,
@@ -835,7 +969,7 @@ def consts_of(bn: BuiltNetwork) -> dict[str, Any]:
     for name, tb in bn.tables.items():
         tables[name] = {"targets": tb.targets, "weights": tb.weights, "delays": tb.delays,
                         "delay": tb.delay, "plasticity": tb.plasticity_params,
-                        "in_positions": tb.in_positions}
+                        "in_positions": tb.in_positions, "kinetic": tb.kin_params}
     return {
         "params": [p.params for p in bn.neurons],
         "gain": [p.gain for p in bn.neurons],

@@ -138,6 +138,13 @@ class Projection:
                     f"Projection.plasticity must be a plasticity rule (TsodyksMarkram, STDP); "
                     f"got {self.plasticity!r}."
                 )
+            if getattr(self.synapse, "kinetic", False):
+                raise ParameterError(
+                    f"Projection.plasticity: {type(self.plasticity).__name__} cannot act on "
+                    f"{type(self.synapse).__name__}, a kinetic receptor (its conductance follows "
+                    "the transmitter pulse, not a per-spike weight). Fix: use Exp, Alpha or BiExp "
+                    "synapses with plasticity, or drop the rule."
+                )
             if isinstance(self.plasticity, STDP):
                 post_pop, _, _ = resolve(self.post, "Projection.post")
                 if post_pop.is_source:

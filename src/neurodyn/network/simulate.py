@@ -128,13 +128,14 @@ def _record_spec(bn: BuiltNetwork, record: Mapping[str, Any] | None) -> tuple[An
             items = want.items()
         else:  # {"pop": ["v", ...]} records neuron 0
             items = ((v, [0]) for v in ([want] if isinstance(want, str) else want))
-        allowed = list(pop.model.state_vars) + [f"g_{r.name}" for r in pop.receptors]
+        allowed = list(pop.model.state_vars) + [f"{q}_{r.name}" for r in pop.receptors
+                                                for q in ("g", "i")]
         for var, ids in items:
             if var not in allowed:
                 raise ParameterError(
                     f"simulate(network).record[{pop_name!r}]: {var!r} is not recordable; choose "
-                    f"from {', '.join(allowed)} (g_<receptor> is the synaptic conductance, nS, or "
-                    "current, pA)."
+                    f"from {', '.join(allowed)} (g_<receptor>: the synaptic conductance, nS, or a "
+                    "current synapse's current, pA; i_<receptor>: the current into the cell, pA)."
                 )
             ids_t = tuple(int(i) for i in np.atleast_1d(ids))
             if any(i < 0 or i >= pop.n for i in ids_t):
