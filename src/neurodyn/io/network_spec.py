@@ -22,11 +22,17 @@
     pre = "E[0:800]"                  # a population, source, or slice of one
     post = "E"
     connector = {type = "FixedProbability", p = 0.02}
-    synapse = {type = "Exp", tau = "5 ms", e_rev = "0 mV"}   # mode = "current" for currents
+    synapse = {type = "Exp", tau = "5 ms", e_rev = "0 mV"}   # mode = "current" for currents;
+                                      # also Alpha, BiExp, AMPA, NMDA, GABAA, GABAB
     weight = "6 nS"                   # or {normal = [mean, sd]} / {uniform = [low, high]}
     delay = "1 ms"
     receptor = "e"
-    plasticity = {type = "TsodyksMarkram", U = 0.5, tau_rec = "800 ms"}
+    plasticity = {type = "TsodyksMarkram", U = 0.5, tau_rec = "800 ms"}   # or {type = "STDP", ...}
+    [[network.gap]]                   # gap junctions (electrical coupling)
+    pre = "I"
+    post = "I"
+    connector = {type = "FixedProbability", p = 0.1}
+    weight = "1 nS"
 
     [simulation]
     t_stop = "1 s"
@@ -190,7 +196,7 @@ def parse_network_spec(data: dict[str, Any], *, source: str = "<spec>",
     net_d = data.get("network")
     if not isinstance(net_d, dict):
         raise _err(source, "[network]", "must be a table with builtin = ... or [[network.population]].")
-    _keys(net_d, {"builtin", "population", "source", "projection"}, "[network]", source)
+    _keys(net_d, {"builtin", "population", "source", "projection", "gap"}, "[network]", source)
     if "builtin" in net_d:
         from ..network import brette2007
 
@@ -301,6 +307,22 @@ def parse_network_spec(data: dict[str, Any], *, source: str = "<spec>",
                     receptor=prd.get("receptor"), label=prd.get("label"),
                     plasticity=None if "plasticity" not in prd else
                     _described(rules, prd["plasticity"], f"{where}.plasticity", source)))
+            except NeurodynError as exc:
+                if isinstance(exc, SpecError):
+                    raise
+                raise _err(source, where, str(exc)) from None
+        for i, gd in enumerate(net_d.get("gap", [])):
+            where = f"[[network.gap]][{i}]"
+            _keys(gd, {"pre", "post", "connector", "weight", "label"}, where, source)
+            for req in ("pre", "post", "connector"):
+                if req not in gd:
+                    raise _err(source, f"{where}.{req}", "missing.")
+            try:
+                projs.append(N.GapJunctions(
+                    target(gd["pre"], f"{where}.pre"), target(gd["post"], f"{where}.post"),
+                    _described(connectors, gd["connector"], f"{where}.connector", source),
+                    weight=_distribution(gd.get("weight", 1.0), "nS", f"{where}.weight", source),
+                    label=gd.get("label")))
             except NeurodynError as exc:
                 if isinstance(exc, SpecError):
                     raise

@@ -15,6 +15,7 @@ from .connectors import FromList as FromList
 from .connectors import FromMatrix as FromMatrix
 from .connectors import OneToOne as OneToOne
 from .engine import build as build
+from .gap import GapJunctions as GapJunctions
 from .network import Network as Network
 from .population import PoissonSource as PoissonSource
 from .population import Population as Population
@@ -27,6 +28,6 @@ from .simulate import NetworkResult as NetworkResult
 from .simulate import simulate_network as simulate_network
 
 __all__ = ["AllToAll", "DistanceProbability", "FixedInDegree", "FixedOutDegree",
-           "FixedProbability", "FromList", "FromMatrix", "Network", "NetworkResult", "Normal",
+           "FixedProbability", "FromList", "FromMatrix", "GapJunctions", "Network", "NetworkResult", "Normal",
            "OneToOne", "PoissonSource", "Population", "PopulationView", "Projection",
            "SpikeSource", "Uniform", "build", "simulate_network"]

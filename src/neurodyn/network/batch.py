@@ -102,9 +102,21 @@ def replicate(net: Network, k: int, params: Mapping[tuple[str, str], np.ndarray]
                                    rate=np.tile(np.broadcast_to(p.rate, (p.size,)), k))
         elif isinstance(p, SpikeSource):
             pops[p.name] = replace(p, times=list(p.times) * k)
-    projs = []
+    from .gap import GapJunctions
+
+    projs: list[Any] = []
     for j, pr in enumerate(net.projections):
         rng = np.random.default_rng([int(seed), 7919, j])  # as engine.build draws projection j
+        if isinstance(pr, GapJunctions):
+            i_, j_, g = pr.build(rng)
+            a, _, _ = resolve(pr.pre, "GapJunctions.pre")
+            b, _, _ = resolve(pr.post, "GapJunctions.post")
+            off = np.arange(k)[:, None]
+            projs.append(GapJunctions(
+                pops[a.name], pops[b.name],
+                FromList(pre=(i_ + off * a.size).reshape(-1), post=(j_ + off * b.size).reshape(-1)),
+                weight=np.tile(g, k), label=pr.label))
+            continue
         pre_pop, p0, _ = resolve(pr.pre, "Projection.pre")
         post_pop, q0, _ = resolve(pr.post, "Projection.post")
         pre, post, w, d = pr.build(rng, dt)

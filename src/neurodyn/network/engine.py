@@ -160,9 +160,11 @@ class _NeuronPop:
     threshold: float | None  # crossing detector threshold (non-reset models)
     syn_init: list[tuple[Any, ...]] = field(default_factory=list)  # per receptor, per state var
 
+    gap_input: bool = False  # gap junctions couple this population
+
     @property
     def conductance_input(self) -> bool:
-        return any(r.synapse.conductance_based for r in self.receptors)
+        return self.gap_input or any(r.synapse.conductance_based for r in self.receptors)
 
 
 @dataclass
@@ -229,6 +231,7 @@ class BuiltNetwork:
     proj_sizes: list[int] = field(default_factory=list)
 
     method: str | None = None
+    gaps: list[Any] = field(default_factory=list)  # (pop a, pop b, i, j, g (nS), n pairs)
 
     @property
     def uniform_delays(self) -> bool:
@@ -282,8 +285,9 @@ class BuiltNetwork:
                                None if t.plasticity is None else _rule_key(t),
                                (t.kinetic, t.c_steps, t.n_post_block))
                               for k, t in self.tables.items()))
+        gaps = tuple((ka, kb, n) for ka, kb, _, _, _, n in self.gaps)
         return (self.dt, str(np.dtype(self.dtype)), self.rows, self.width, self.n_slots,
-                tuple(self.order), neurons, sources, tables)
+                tuple(self.order), neurons, sources, tables, gaps)
 
     def kernel(self, spec: NetKernelSpec) -> Any:
         """The compiled chunk function for ``spec`` (cached across networks of equal
@@ -323,7 +327,12 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
     receptor_slots: dict[tuple[str, str], _Receptor] = {}
     # receptors in projection order, per postsynaptic population
     rec_by_pop: dict[str, list[_Receptor]] = {}
+    from .gap import GapJunctions
+
+    gap_projs = [(k, pr) for k, pr in enumerate(net.projections) if isinstance(pr, GapJunctions)]
     for pr in net.projections:
+        if isinstance(pr, GapJunctions):
+            continue
         post, _, _ = resolve(pr.post, "Projection.post")
         key = (post.name, pr.receptor_name())
         if key not in receptor_slots:
@@ -384,7 +393,8 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
                     )
             stim_params = [s.Params(**{k: _dev(v, np.float64) for k, v in s.params().items()})
                            for s in stims]
-            factor = pa_factor(model, f"Population {pop.name!r}") if recs else 1.0
+            factor = pa_factor(model, f"Population {pop.name!r}")
+            factor = 1.0 if factor is None and not recs else factor
             gain = _dev(np.broadcast_to(np.asarray(input_gain(model, pm_np, numpy_math), dtype),
                                         (pop.size,)), dtype)
             thr = None
@@ -404,6 +414,22 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
             sources.append(src)
     n_slots = slot
 
+    # ---------------------------------------------------------------- gap junctions
+    gaps = []
+    pop_index = {p.name: i for i, p in enumerate(neurons)}
+    for k, gj in gap_projs:
+        rng = np.random.default_rng([int(seed), 7919, k])
+        i, j, g = gj.build(rng)
+        a, _, _ = resolve(gj.pre, "GapJunctions.pre")
+        b, _, _ = resolve(gj.post, "GapJunctions.post")
+        ka, kb = pop_index[a.name], pop_index[b.name]
+        neurons[ka].gap_input = neurons[kb].gap_input = True
+        for q in (neurons[ka], neurons[kb]):
+            if q.factor is None:
+                raise ParameterError(f"GapJunctions {gj.name}: {type(q.model).__name__} cannot "
+                                     "take a junction current.")
+        gaps.append((ka, kb, _dev(i, np.int32), _dev(j, np.int32), _dev(g, dtype), int(i.size)))
+
     # ---------------------------------------------------------------- synapses
     per_pre: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
     plastic: dict[str, tuple[str, Any]] = {}
@@ -411,6 +437,8 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
     kin_info: dict[str, tuple[Any, int, int, Any]] = {}
     proj_sizes = []
     for k, pr in enumerate(net.projections):
+        if isinstance(pr, GapJunctions):
+            continue
         rng = np.random.default_rng([int(seed), 7919, k])
         pre_pop, p0, _ = resolve(pr.pre, "Projection.pre")
         post_pop, q0, _ = resolve(pr.post, "Projection.post")
@@ -513,8 +541,10 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
             tb.in_positions = _dev(P, np.int32)
             tb.syn_positions = syn_pos
         tables[name] = tb
-    return BuiltNetwork(net, float(dt), dtype, neurons, sources, order, tables, n_slots, width,
-                        rows, n_syn, time.perf_counter() - t0, proj_sizes, method)
+    bn = BuiltNetwork(net, float(dt), dtype, neurons, sources, order, tables, n_slots, width,
+                      rows, n_syn, time.perf_counter() - t0, proj_sizes, method)
+    bn.gaps = gaps
+    return bn
 
 
 def pop_threshold(pop: Population, default: float) -> float:
@@ -583,11 +613,28 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
         t = n.astype(jnp.float64) * dt
         new_states = []
         spiked_by_pop: dict[str, Any] = {}
+        # gap junctions: g (v_j - v_i) with the potentials at the start of the step, entering
+        # as a conductance (implicit in the neuron's own v) plus a current from the partner
+        gap_a = {k: None for k in range(len(bn.neurons))}
+        gap_b = dict(gap_a)
+        for (ka, kb, *_), (gi, gj, gg) in zip(bn.gaps, consts["gaps"]):
+            va = getattr(neuron_states[ka][0], bn.neurons[ka].model.voltage_var)
+            vb = getattr(neuron_states[kb][0], bn.neurons[kb].model.voltage_var)
+            for k_, idx, v_other in ((ka, gi, vb[gj]), (kb, gj, va[gi])):
+                n_ = bn.neurons[k_].n
+                add_a = jnp.zeros((n_,), dtype).at[idx].add(gg * v_other)
+                add_b = jnp.zeros((n_,), dtype).at[idx].add(gg)
+                gap_a[k_] = add_a if gap_a[k_] is None else gap_a[k_] + add_a
+                gap_b[k_] = add_b if gap_b[k_] is None else gap_b[k_] + add_b
         for k, pop in enumerate(bn.neurons):
             s, refr, syn = neuron_states[k]
             pm = consts["params"][k]
             a = jnp.zeros((pop.n,), dtype)
             b = jnp.zeros((pop.n,), dtype) if pop.conductance_input else None
+            if gap_a[k] is not None:
+                f = consts["factor"][k]
+                a = a + f * gap_a[k]
+                b = b - f * gap_b[k]
             new_syn = []
             for r, sr in zip(pop.receptors, syn):
                 rp = consts["rec_params"][(k, r.name)]
@@ -979,5 +1026,6 @@ def consts_of(bn: BuiltNetwork) -> dict[str, Any]:
         "sources": [{"rate": s.rate} if s.kind == "poisson" else {"ptr": s.ev_ptr, "ids": s.ev_ids}
                     for s in bn.sources],
         "tables": tables,
+        "gaps": [(i, j, g) for _, _, i, j, g, _ in bn.gaps],
     }
 

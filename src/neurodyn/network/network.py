@@ -47,9 +47,21 @@ class Network:
                 raise ParameterError(f"Network: two populations are named {p.name!r}. Fix: rename one.")
             names.add(p.name)
         receptors: dict[tuple[str, str], Any] = {}
+        from .gap import GapJunctions
+
         for k, pr in enumerate(projs):
+            if isinstance(pr, GapJunctions):
+                for side in ("pre", "post"):
+                    pop, _, _ = resolve(getattr(pr, side), f"GapJunctions.{side}")
+                    if not any(pop is q for q in pops):
+                        raise ParameterError(
+                            f"Network.projections[{k}] ({pr.name}): population {pop.name!r} is "
+                            "not in the network. Fix: add it to populations."
+                        )
+                continue
             if not isinstance(pr, Projection):
-                raise ParameterError(f"Network.projections[{k}] must be a Projection; got {pr!r}.")
+                raise ParameterError(f"Network.projections[{k}] must be a Projection or "
+                                     f"GapJunctions; got {pr!r}.")
             for side in ("pre", "post"):
                 pop, _, _ = resolve(getattr(pr, side), f"Projection.{side}")
                 if not any(pop is q for q in pops):
