@@ -139,6 +139,22 @@ def plot_network(res: Any, pops: Any = None, bin_ms: float = 1.0, max_neurons: i
     return fig
 
 
+def plot_weights(res: Any, label: str | None = None, ax: Any = None) -> Any:
+    """Recorded plastic weights over time (``record={"weights": {label: [indices]}}``)."""
+    ax = _axes(ax, (7.0, 3.2))
+    rec = res.traces.get("weights", {})
+    if not rec:
+        raise ParameterError("plot_weights: no weights were recorded. Fix: simulate(..., "
+                             "record={'weights': {'<projection label>': [0, 1, 2]}}).")
+    for lab in ([label] if label else list(rec)):
+        for j, row in enumerate(rec[lab]):
+            ax.plot(res.t, row, lw=0.9, label=f"{lab}[{res.recorded['weights'][lab][j]}]")
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("weight (synapse unit)")
+    ax.legend(frameon=False, fontsize=7, ncol=2)
+    return ax
+
+
 def plot_fi(fi: Any, ax: Any = None, label: str | None = None, **kw: Any) -> Any:
     """An f–I curve (:class:`~neurodyn.analysis.FICurve`)."""
     ax = _axes(ax, (4.5, 3.5))

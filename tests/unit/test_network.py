@@ -264,3 +264,23 @@ def test_bad_batches_are_rejected():
         nd.simulate(net, 10.0, 0.1, batch={"foo.weight_scale": [1, 2]})
     with pytest.raises(ParameterError, match=r"LIF\.g_l must be > 0 nS"):
         nd.simulate(net, 10.0, 0.1, batch={"P.g_l": [10.0, -1.0]})
+
+
+def test_stdp_weights_are_recorded_over_time():
+    from neurodyn.plasticity import STDP
+
+    src = SpikeSource("pre", times=[[5.0, 30.0]] * 3)
+    post = Population("post", nd.models.LIF(), 2,
+                      stimulus=nd.stimuli.Step(amplitude=1e6, start=9.9, stop=10.0))
+    proj = Projection(src, post, AllToAll(), Exp(mode="current"), weight=1.0, label="ff",
+                      plasticity=STDP(A_plus=0.1, A_minus=0.1, w_max=5.0))
+    r = nd.simulate(Network([src, post], [proj]), 50.0, 0.1,
+                    record={"weights": {"ff": [0, 5]}, "post": ["v"]})
+    w = r.traces["weights"]["ff"]
+    assert w.shape == (2, 500) and np.all(w[:, 0] == 1.0)
+    changed = np.nonzero(np.any(np.diff(w, axis=1) != 0, axis=0))[0] + 1
+    # weights change at the spike times only: post at 10 ms (potentiation), pre at 30 ms
+    np.testing.assert_allclose(r.t[changed], [10.0, 30.0], atol=1e-9)
+    np.testing.assert_allclose(r.weights["ff"][[0, 5]], w[:, -1])
+    with pytest.raises(ParameterError, match="no STDP projection labelled 'x'"):
+        nd.simulate(Network([src, post], [proj]), 5.0, 0.1, record={"weights": {"x": [0]}})

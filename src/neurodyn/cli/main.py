@@ -68,19 +68,23 @@ def _run_network(spec: Any, folder: str, *, quiet: bool) -> dict[str, Any]:
                    progress=None if quiet else True)
     wall = time.perf_counter() - t0
     h5 = save_network_result(res, os.path.join(folder, "result.h5"))
+    neuron_traces = {k: v for k, v in res.traces.items() if k != "weights"}
     plots = spec.plots if spec.plots is not None else (
-        ("network", "traces") if res.traces else ("network",))
+        ("network",) + (("traces",) if neuron_traces else ())
+        + (("weights",) if "weights" in res.traces else ()))
     figures = []
     for kind in plots:
         fn = os.path.join(folder, f"{kind}.png")
         if kind == "network":
             plotting.plot_network(res).savefig(fn, dpi=110)
-        elif kind == "traces" and res.traces:
+        elif kind == "weights" and "weights" in res.traces:
+            plotting.plot_weights(res).figure.savefig(fn, dpi=110)
+        elif kind == "traces" and neuron_traces:
             from matplotlib.figure import Figure
 
             fig = Figure(figsize=(8, 3.2), constrained_layout=True)
             ax = fig.subplots()
-            for pop, d in res.traces.items():
+            for pop, d in neuron_traces.items():
                 for var, x in d.items():
                     for j, row in enumerate(x[:5]):
                         ax.plot(res.t, row, lw=0.8,

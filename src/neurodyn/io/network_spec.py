@@ -41,6 +41,7 @@
     seed = 1
     [record]
     E = {v = [0, 1, 2]}               # state traces of chosen neurons; spikes always
+    weights = {ee = [0, 1, 2]}        # STDP weights of projection labelled "ee" (synapse indices)
     [output]
     folder = "out/coba"
     plots = ["network", "traces"]
@@ -68,7 +69,7 @@ _POP = {"name", "model", "size", "parameters", "init", "threshold"}
 _SRC = {"name", "type", "size", "rate", "times"}
 _PROJ = {"pre", "post", "connector", "synapse", "weight", "delay", "receptor", "plasticity",
          "label"}
-NETWORK_PLOTS = ("network", "traces")
+NETWORK_PLOTS = ("network", "traces", "weights")
 
 
 @dataclass

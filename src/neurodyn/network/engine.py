@@ -579,7 +579,8 @@ def _build_source(pop: Any, dt: float) -> _Source:
 class NetKernelSpec:
     every: int
     n_blocks: int
-    record: tuple[tuple[int, str, tuple[int, ...]], ...]  # (neuron pop index, var, neuron ids)
+    # (neuron pop index, var, neuron ids); (-1, "w:<table>", flat positions) for plastic weights
+    record: tuple[tuple[int, str, tuple[int, ...]], ...]
     sizes: tuple[int, ...]  # population sizes (network order)
     bucketed: bool
     unroll: int = 1
@@ -765,11 +766,15 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
         def one_step(c, n):
             return one_step_j(c, n, consts, key, step0)
 
-        def sample(states, arrivals):
+        def sample(states, arrivals, plast):
             """Recorded values at the start of a step; a synaptic variable includes the
             weights arriving at that time (a jump at t shows at t)."""
             out = []
             for k, var, ids in spec.record:
+                if k < 0:  # plastic weights: var = "w:<table>", ids = flat positions
+                    w_tab = plast[var[2:]][0].reshape(-1)
+                    out.append(w_tab[jnp.asarray(ids, jnp.int32)])
+                    continue
                 s, _, syn = states[k]
                 pop = bn.neurons[k]
                 if var in pop.model.state_vars:
@@ -804,7 +809,7 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
             zero = jnp.int32(0)
             smp = tuple(jax.lax.dynamic_update_slice(
                 bufr, jnp.where(take, v, jax.lax.dynamic_slice(bufr, (j, zero), (1, v.shape[0]))[0])[None],
-                (j, zero)) for bufr, v in zip(smp, sample(c[0], c[2])))
+                (j, zero)) for bufr, v in zip(smp, sample(c[0], c[2], c[4])))
             return one_step(c, n)[0], smp
 
         # `unroll` steps per loop iteration: values passed between steps inside one iteration

@@ -116,6 +116,28 @@ def _time(x: Any, name: str) -> float:
 def _record_spec(bn: BuiltNetwork, record: Mapping[str, Any] | None) -> tuple[Any, ...]:
     out = []
     for pop_name, want in (record or {}).items():
+        if pop_name == "weights":  # {"weights": {label: [synapse indices]}}: STDP weights
+            stdp = {tb.label: (key, tb) for key, tb in bn.tables.items()
+                    if type(tb.plasticity).__name__ == "STDP"}
+            if not isinstance(want, Mapping):
+                raise ParameterError("simulate(network).record['weights'] must map a projection "
+                                     "label to synapse indices, e.g. {'exc': [0, 1, 2]}.")
+            for label, ids in want.items():
+                if label not in stdp:
+                    raise ParameterError(
+                        f"simulate(network).record['weights']: no STDP projection labelled "
+                        f"{label!r} (have {', '.join(stdp) or 'none'})."
+                    )
+                key, tb = stdp[label]
+                idx = np.atleast_1d(np.asarray(ids, dtype=np.int64))
+                if idx.size and (idx.min() < 0 or idx.max() >= tb.syn_positions.size):
+                    raise ParameterError(
+                        f"simulate(network).record['weights'][{label!r}]: synapse indices must "
+                        f"lie in [0, {tb.syn_positions.size - 1}]."
+                    )
+                out.append((-1, f"w:{key}", tuple(int(x) for x in tb.syn_positions[idx])))
+                out.append(("label", label, tuple(int(x) for x in idx)))
+            continue
         ks = [k for k, p in enumerate(bn.neurons) if p.name == pop_name]
         if not ks:
             raise ParameterError(
@@ -216,7 +238,9 @@ def simulate_network(
         bn = built
     else:
         bn = build(net, dt_f, seed=seed, dtype=fdtype, method=method)
-    rec_spec = _record_spec(bn, record)
+    rec_all = _record_spec(bn, record)
+    rec_spec = tuple(e for e in rec_all if e[0] != "label")
+    weight_labels = [e for e in rec_all if e[0] == "label"]
     chunk = chunk_steps or _CHUNK_STEPS
     n_blocks = max(1, min(chunk, n_steps) // every)
     steps_per_chunk = n_blocks * every
@@ -298,14 +322,14 @@ def simulate_network(
         results.append(_assemble(
             b, names, sizes, spk_t[b], spk_i[b], samples_all[b], rec_spec, bn, every, dt_f,
             t_stop_f, n_steps, n_chunks, steps_per_chunk, compile_s, run_s, wall0, seed, dtype,
-            net, status, message, labels[b] if n_batch else None))
+            net, status, message, labels[b] if n_batch else None, weight_labels))
     results[0].weights = final_weights
     return results if n_batch else results[0]
 
 
 def _assemble(b, names, sizes, spk_t, spk_i, samples_all, rec_spec, bn, every, dt_f, t_stop_f,
               n_steps, n_chunks, steps_per_chunk, compile_s, run_s, wall0, seed, dtype, net,
-              status, message, label) -> NetworkResult:
+              status, message, label, weight_labels=()) -> NetworkResult:
     """One parameter set's result from the chunk outputs collected on the host."""
     spikes = {}
     for pi, name in enumerate(names):
@@ -315,7 +339,15 @@ def _assemble(b, names, sizes, spk_t, spk_i, samples_all, rec_spec, bn, every, d
         spikes[name] = Spikes(times[o], ids[o], (sizes[pi],))
     traces: dict[str, dict[str, np.ndarray]] = {}
     recorded: dict[str, dict[str, np.ndarray]] = {}
+    w_labels = iter(weight_labels)
     for j, (k, var, ids) in enumerate(rec_spec):
+        if k < 0:  # plastic weights: traces["weights"][label], recorded = synapse indices
+            _, label, idx = next(w_labels)
+            x = np.concatenate(samples_all[j], axis=0).T if samples_all[j] else \
+                np.zeros((len(ids), 0))
+            traces.setdefault("weights", {})[label] = x
+            recorded.setdefault("weights", {})[label] = np.asarray(idx)
+            continue
         pname = bn.neurons[k].name
         x = np.concatenate(samples_all[j], axis=0).T if samples_all[j] else np.zeros((len(ids), 0))
         traces.setdefault(pname, {})[var] = x
