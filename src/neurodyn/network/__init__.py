@@ -14,6 +14,7 @@ from .connectors import FixedProbability as FixedProbability
 from .connectors import FromList as FromList
 from .connectors import FromMatrix as FromMatrix
 from .connectors import OneToOne as OneToOne
+from .differentiable import differentiable as differentiable
 from .engine import build as build
 from .gap import GapJunctions as GapJunctions
 from .network import Network as Network
@@ -30,4 +31,4 @@ from .simulate import simulate_network as simulate_network
 __all__ = ["AllToAll", "DistanceProbability", "FixedInDegree", "FixedOutDegree",
            "FixedProbability", "FromList", "FromMatrix", "GapJunctions", "Network", "NetworkResult", "Normal",
            "OneToOne", "PoissonSource", "Population", "PopulationView", "Projection",
-           "SpikeSource", "Uniform", "build", "simulate_network"]
+           "SpikeSource", "Uniform", "build", "differentiable", "simulate_network"]

@@ -79,10 +79,11 @@ def compact(pk: Packed, slots: Any) -> Any:
 
 
 def for_each_block(pk: Packed, body: Any, carry: Any, *, bucketed: bool,
-                   block: int = BLOCK) -> Any:
+                   block: int = BLOCK, full_last: bool = False) -> Any:
     """Call ``body(carry, idx, n_valid_before)`` over the spiking neurons in blocks; return the
     carry. ``idx`` holds neuron indices (``n`` for empty slots). ``bucketed=False``: the
-    ``while_loop`` alone, in blocks of ``block`` (the batched form)."""
+    ``while_loop`` alone, in blocks of ``block``. ``full_last``: the last bucket takes every
+    neuron at once instead of a ``while_loop`` (reverse-mode differentiable; exact too)."""
     total = pk.total
     BLOCK = block
 
@@ -105,8 +106,16 @@ def for_each_block(pk: Packed, body: Any, carry: Any, *, bucketed: bool,
             return body(c, compact(pk, jnp.arange(k, dtype=jnp.int32)), jnp.int32(0))
         return f
 
-    branches = [lambda c: c] + [fixed(k) for k in BUCKETS] + [loop]
+    sizes = [k for k in BUCKETS if k < pk.n] if full_last else list(BUCKETS)
+    last = fixed(pk.n) if full_last else loop
+    branches = [lambda c: c] + [fixed(k) for k in sizes] + [last]
     sel = (total > 0).astype(jnp.int32)
-    for k in BUCKETS:
+    for k in sizes:
         sel = sel + (total > k).astype(jnp.int32)
     return jax.lax.switch(sel, branches, carry)
+
+
+def each_block(pk: Packed, body: Any, carry: Any, spec: Any) -> Any:
+    """:func:`for_each_block` with the options of a kernel spec."""
+    return for_each_block(pk, body, carry, bucketed=spec.bucketed, block=spec.block,
+                          full_last=spec.full_last)

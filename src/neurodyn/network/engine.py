@@ -586,6 +586,9 @@ class NetKernelSpec:
     bucketed: bool
     unroll: int = 1
     block: int = delivery.BLOCK  # spikes per while-loop iteration
+    # reverse-mode differentiable delivery: the last bucket is every neuron (no while_loop)
+    full_last: bool = False
+    step_only: bool = False  # make_chunk returns (one_step, sample) instead of a chunk
 
 
 def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
@@ -718,8 +721,7 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
                                                          mode="promise_in_bounds")
 
                     rows_ = list(buf)
-                    rows_[d] = delivery.for_each_block(pk, body_u, rows_[d],
-                                                       bucketed=spec.bucketed, block=spec.block)
+                    rows_[d] = delivery.each_block(pk, body_u, rows_[d], spec)
                     buf = tuple(rows_)
                     continue
 
@@ -732,8 +734,7 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
                     return bb.at[flat.reshape(-1)].add(weights(ids).reshape(-1),
                                                        mode="promise_in_bounds")
 
-                buf = delivery.for_each_block(pk, body, buf, bucketed=spec.bucketed,
-                                              block=spec.block)
+                buf = delivery.each_block(pk, body, buf, spec)
         for tkey in stdp_keys:  # learning after delivery: a spike carries its old weight
             tb = bn.tables[tkey]
             new_plast[tkey] = stdp_step(
@@ -754,6 +755,37 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
 
     # traced once and called at every place a step is taken (the unrolled body and the
     # remainder loop): tracing the step three times cost ~0.25 s per first call
+    def sample_impl(states, arrivals, plast, consts):
+        """Recorded values at the start of a step; a synaptic variable includes the
+        weights arriving at that time (a jump at t shows at t)."""
+        out = []
+        for k, var, ids in spec.record:
+            if k < 0:  # plastic weights: var = "w:<table>", ids = flat positions
+                w_tab = plast[var[2:]][0].reshape(-1)
+                out.append(w_tab[jnp.asarray(ids, jnp.int32)])
+                continue
+            s, _, syn = states[k]
+            pop = bn.neurons[k]
+            if var in pop.model.state_vars:
+                x = getattr(s, var)
+            else:
+                rname = var[2:]
+                ri = [r.name for r in pop.receptors].index(rname)
+                r = pop.receptors[ri]
+                rp = consts["rec_params"][(k, r.name)]
+                sr = add_arrivals(r, rp, syn[ri], arrivals, pop.n)
+                x = r.synapse.readout(rp, sr, xp)
+                if var.startswith("i_"):  # the synaptic current into the cell, pA
+                    v = getattr(s, pop.model.voltage_var)
+                    if getattr(r.synapse, "kinetic", False):
+                        x = x * r.synapse.block(rp, v, xp)
+                    if r.synapse.conductance_based:
+                        x = x * (rp.e_rev - v)
+            out.append(x[jnp.asarray(ids, jnp.int32)])
+        return tuple(out)
+
+    if spec.step_only:  # the pieces, for the differentiable runner
+        return one_step_impl, sample_impl
     one_step_j = jax.jit(one_step_impl)
 
     def chunk(carry, consts, key, step0, n_run):
@@ -764,33 +796,7 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
             return one_step_j(c, n, consts, key, step0)
 
         def sample(states, arrivals, plast):
-            """Recorded values at the start of a step; a synaptic variable includes the
-            weights arriving at that time (a jump at t shows at t)."""
-            out = []
-            for k, var, ids in spec.record:
-                if k < 0:  # plastic weights: var = "w:<table>", ids = flat positions
-                    w_tab = plast[var[2:]][0].reshape(-1)
-                    out.append(w_tab[jnp.asarray(ids, jnp.int32)])
-                    continue
-                s, _, syn = states[k]
-                pop = bn.neurons[k]
-                if var in pop.model.state_vars:
-                    x = getattr(s, var)
-                else:
-                    rname = var[2:]
-                    ri = [r.name for r in pop.receptors].index(rname)
-                    r = pop.receptors[ri]
-                    rp = consts["rec_params"][(k, r.name)]
-                    sr = add_arrivals(r, rp, syn[ri], arrivals, pop.n)
-                    x = r.synapse.readout(rp, sr, xp)
-                    if var.startswith("i_"):  # the synaptic current into the cell, pA
-                        v = getattr(s, pop.model.voltage_var)
-                        if getattr(r.synapse, "kinetic", False):
-                            x = x * r.synapse.block(rp, v, xp)
-                        if r.synapse.conductance_based:
-                            x = x * (rp.e_rev - v)
-                out.append(x[jnp.asarray(ids, jnp.int32)])
-            return tuple(out)
+            return sample_impl(states, arrivals, plast, consts)
 
         samples0 = tuple(jnp.zeros((n_blocks, len(ids)), dtype) for _, _, ids in spec.record)
         # spikes: one row of packed 64-bit words per step and population (exact, no capacity)

@@ -78,8 +78,7 @@ def deliver_kinetic(tb: Any, tab: Any, state: tuple, pk: Any, spiked: Any, t_spi
             return scatter(r_on, T, w, start, ids), scatter(r_off, T, w, stop, ids)
 
         rows_ = list(buf)
-        rows_[d], rows_[d + c] = delivery.for_each_block(
-            pk, body_u, (rows_[d], rows_[d + c]), bucketed=spec.bucketed, block=spec.block)
+        rows_[d], rows_[d + c] = delivery.each_block(pk, body_u, (rows_[d], rows_[d + c]), spec)
         return tuple(rows_), new_state
 
     def body(bb: Any, ids: Any, base: Any) -> Any:
@@ -89,8 +88,7 @@ def deliver_kinetic(tb: Any, tab: Any, state: tuple, pk: Any, spiked: Any, t_spi
         off = ((n + 1 + d + tb.c_steps) % rows) * width + T
         return scatter(scatter(bb, on, w, start, ids), off, w, stop, ids)
 
-    return delivery.for_each_block(pk, body, buf, bucketed=spec.bucketed,
-                                   block=spec.block), new_state
+    return delivery.each_block(pk, body, buf, spec), new_state
 
 
 def stdp_step(tb: Any, tab: Any, state: tuple, pk_pre: Any, pk_post: Any,
@@ -131,8 +129,8 @@ def stdp_step(tb: Any, tab: Any, state: tuple, pk_pre: Any, pk_post: Any,
         new = jnp.where(((ids < n_post)[:, None]) & (rows < n_pre), new, old)
         return flat.at[pos.reshape(-1)].set(new.reshape(-1), mode="promise_in_bounds").reshape(Wc.shape)
 
-    W = delivery.for_each_block(pk_pre, depress, W, bucketed=spec.bucketed, block=spec.block)
-    W = delivery.for_each_block(pk_post, potentiate, W, bucketed=spec.bucketed, block=spec.block)
+    W = delivery.each_block(pk_pre, depress, W, spec)
+    W = delivery.each_block(pk_post, potentiate, W, spec)
     pad_pre = jnp.zeros((2,), bool)
     pad_post = jnp.zeros((1,), bool)
     spre = jnp.concatenate([sp_pre, pad_pre])
