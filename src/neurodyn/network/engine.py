@@ -24,6 +24,7 @@ fit, the chunk is run again from its initial state with twice the capacity (noth
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -342,7 +343,8 @@ class _StoredKernel:
             from jax.experimental import serialize_executable as se
 
             digest = hashlib.sha256(repr((self.key, str(in_tree), avals, jax.__version__,
-                                          __version__, _machine())).encode()).hexdigest()[:32]
+                                          __version__, _machine(), _code())).encode()
+                                    ).hexdigest()[:32]
             path = os.path.join(CACHE_DIR, "neurodyn-kernels", f"{digest}.pkl")
             if os.path.exists(path):
                 with open(path, "rb") as f:
@@ -366,6 +368,20 @@ class _StoredKernel:
             return self.fn
 
 
+@functools.lru_cache(maxsize=1)
+def _code() -> str:
+    """A hash of neurodyn's own source files: an edited engine never loads a stale kernel."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    h = hashlib.sha256()
+    for dirpath, _, files in sorted(os.walk(root)):
+        for name in sorted(files):
+            if name.endswith(".py"):
+                with open(os.path.join(dirpath, name), "rb") as f:
+                    h.update(name.encode() + f.read())
+    return h.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
 def _machine() -> str:
     """The CPU the cached executables were compiled for (they use its instruction set)."""
     import platform
