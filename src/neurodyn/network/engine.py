@@ -324,14 +324,14 @@ class _StoredKernel:
         sig = (str(in_tree), avals)
         call = self.calls.get(sig)
         if call is None:
-            call = self.calls[sig] = self._load_or_compile(in_tree, avals)
+            call = self.calls[sig] = self._load_or_compile(in_tree, avals, leaves)
         if call is self.fn:
             return self.fn(*args)
         out_tree = jax.tree_util.tree_structure(
             (carry, tuple(range(self.n_samples)), tuple(range(self.n_pops)), 0))
         return jax.tree_util.tree_unflatten(out_tree, call(*leaves))
 
-    def _load_or_compile(self, in_tree: Any, avals: tuple) -> Any:
+    def _load_or_compile(self, in_tree: Any, avals: tuple, leaves: list) -> Any:
         import pickle
 
         from .. import __version__
@@ -355,8 +355,9 @@ class _StoredKernel:
             def flat(*xs: Any) -> Any:
                 return jax.tree_util.tree_leaves(fn(*jax.tree_util.tree_unflatten(in_tree, xs)))
 
-            specs = [jax.ShapeDtypeStruct(shape, np.dtype(dt)) for shape, dt in avals]
-            compiled = jax.jit(flat).lower(*specs).compile()
+            # lowered with the arguments themselves (their placement, not only their shapes):
+            # an executable compiled for abstract inputs copied the constants at every call
+            compiled = jax.jit(flat).lower(*leaves).compile()
             payload, itree, otree = se.serialize(compiled)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             tmp = f"{path}.{os.getpid()}.tmp"
