@@ -284,3 +284,30 @@ def test_stdp_weights_are_recorded_over_time():
     np.testing.assert_allclose(r.weights["ff"][[0, 5]], w[:, -1])
     with pytest.raises(ParameterError, match="no STDP projection labelled 'x'"):
         nd.simulate(Network([src, post], [proj]), 5.0, 0.1, record={"weights": {"x": [0]}})
+
+
+def test_stored_kernels_are_reused_by_a_new_process_with_identical_results(tmp_path):
+    """A second process loads the compiled chunk stored by the first (no tracing) and gets the
+    same spikes."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = """
+import json, time
+import numpy as np, neurodyn as nd
+from neurodyn.network import brette2007 as B
+net, st = B.cuba(seed=2, n=400, p=0.1)
+r = nd.simulate(net, 200.0, st["dt"], method=st["method"], seed=2)
+print(json.dumps({"n": int(r.spikes["P"].times.size), "sum": float(r.spikes["P"].times.sum()),
+                  "first": r.stats["first_chunk_s"]}))
+"""
+    env = {**os.environ, "NEURODYN_CACHE_DIR": str(tmp_path)}
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    runs = [json.loads(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                      capture_output=True, text=True).stdout.splitlines()[-1])
+            for _ in range(2)]
+    assert list((tmp_path / "neurodyn-kernels").glob("*.pkl"))
+    assert runs[0]["n"] == runs[1]["n"] > 0 and runs[0]["sum"] == runs[1]["sum"]
+    assert runs[1]["first"] < runs[0]["first"]  # loaded, not compiled
