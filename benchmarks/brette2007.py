@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--brian2-python", default=None, help="a Python interpreter with brian2")
     p.add_argument("--batch", type=int, default=32,
                    help="COBA variants in the batched-throughput test (0: skip; default 32)")
+    p.add_argument("--dtype", default="float64", choices=("float64", "float32"),
+                   help="neurodyn's precision (default float64; Brian2 always runs float64)")
     p.add_argument("--scale", type=int, default=0, metavar="N",
                    help="also run the scale test: COBA with N neurons and ~100 synapses each "
                         "(e.g. 100000), neurodyn and Brian2 cpp_standalone, 1 s")
@@ -90,7 +92,8 @@ import neurodyn as nd
 from neurodyn.network import brette2007 as B
 t1 = time.perf_counter()
 net, st = getattr(B, sys.argv[1].lower())(seed=int(sys.argv[2]))
-r = nd.simulate(net, {t_stop}, st["dt"], method=st["method"], seed=int(sys.argv[2]))
+r = nd.simulate(net, {t_stop}, st["dt"], method=st["method"], seed=int(sys.argv[2]),
+                dtype=sys.argv[3])
 print(json.dumps({{"import_s": t1 - t0, "in_process_s": time.perf_counter() - t0,
                   "rate_hz": r.rate("P"), "stats": {{k: v for k, v in r.stats.items()
                                                     if isinstance(v, (int, float))}}}}))
@@ -112,19 +115,19 @@ def run_neurodyn(model: str, seeds: int, repeats: int) -> dict:
     out: dict = {}
     net, st = make(seed=1)
     t0 = time.perf_counter()
-    r = nd.simulate(net, T_STOP, st["dt"], method=st["method"], seed=1)
+    r = nd.simulate(net, T_STOP, st["dt"], method=st["method"], seed=1, dtype=ARGS.dtype)
     out["first_call_s"] = time.perf_counter() - t0
     out["build_s"] = r.stats["build_s"]
     out["n_synapses"] = r.stats["n_synapses"]
     loops = []
     for _ in range(repeats):
-        r = nd.simulate(net, T_STOP, st["dt"], method=st["method"], seed=1)
+        r = nd.simulate(net, T_STOP, st["dt"], method=st["method"], seed=1, dtype=ARGS.dtype)
         loops.append(r.stats["run_s"])
     out["loop_s"] = med_min_max(loops)
     rates, cvs = [], []
     for seed in range(1, seeds + 1):
         net, st = make(seed=seed)
-        r = nd.simulate(net, T_STOP, st["dt"], method=st["method"], seed=seed)
+        r = nd.simulate(net, T_STOP, st["dt"], method=st["method"], seed=seed, dtype=ARGS.dtype)
         rates.append(r.rate("P"))
         cvs.append(float(np.mean(r.isi_cv("P"))))
     out["activity"] = stats_of(rates, cvs)
@@ -136,7 +139,8 @@ def run_neurodyn(model: str, seeds: int, repeats: int) -> dict:
         env.pop("JAX_COMPILATION_CACHE_DIR", None)
         for label in ("cold", "warm"):
             t0 = time.perf_counter()
-            p = subprocess.run([sys.executable, "-c", code, model, "1"], capture_output=True,
+            p = subprocess.run([sys.executable, "-c", code, model, "1", ARGS.dtype],
+                               capture_output=True,
                                text=True, env=env, cwd=REPO, timeout=900)
             wall = time.perf_counter() - t0
             if p.returncode != 0:
@@ -275,13 +279,15 @@ def main() -> int:
     seeds = args.seeds or (2 if args.quick else 5)
     repeats = args.repeats or (2 if args.quick else 3)
     t_start = time.perf_counter()
-    print("Brette et al. (2007) benchmarks, 1 s at dt = 0.1 ms")
+    print(f"Brette et al. (2007) benchmarks, 1 s at dt = 0.1 ms; neurodyn in {args.dtype}"
+          + (" (Brian2 runs in float64: not like-for-like)" if args.dtype != "float64" else ""))
     print(f"machine: {cpu_model()}, {os.cpu_count()} logical CPUs; pinned to "
           f"{'all cores' if _CORES is None else sorted(_CORES)}")
     busy = busy_cores()
     print(f"machine load before start: {fmt(busy, 2)} cores busy; load average "
           f"{os.getloadavg()[0]:.2f}", flush=True)
-    res: dict = {"models": {}, "seeds": seeds, "repeats": repeats, "cores": ARGS.cores}
+    res: dict = {"models": {}, "seeds": seeds, "repeats": repeats, "cores": ARGS.cores,
+                 "dtype": args.dtype}
     python = None
     if not args.no_brian2:
         python, how, rejected = find_brian2_python(args.brian2_python)
