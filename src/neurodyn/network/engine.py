@@ -13,13 +13,15 @@ form the synaptic input as an affine function of the membrane potential, ``a + b
 the step (``g (e_rev - v)`` for conductance synapses), so that exponential and backward Euler
 treat the synaptic conductance implicitly; advance the neurons with the chosen integrator;
 apply resets and refractoriness; detect spikes; let the synaptic states decay exactly over ``dt``.
-Then deliver the spikes of every population and spike source (:mod:`.delivery`), and append
-them to the chunk's spike record.
+Gap junctions add ``g (v_partner - v)`` the same way. Then deliver the spikes of every population
+and spike source (:mod:`.delivery`; kinetic receptors and plasticity rules in :mod:`.rules`),
+update plastic weights, and append the step's spikes to the chunk's record as packed 64-bit
+words (one bit per neuron: exact, no capacity to overflow).
 
 **Chunks.** As for single cells (:mod:`neurodyn.engine.kernel`), the loop runs in chunks:
 recordings stream to the host after each chunk, the state is checked for NaN/Inf, and a
-progress bar advances. Each chunk's spike record has a fixed capacity; if a chunk's spikes do not
-fit, the chunk is run again from its initial state with twice the capacity (nothing is dropped).
+progress bar advances. Two steps run per loop iteration. The compiled chunk is cached per network
+structure in the process and, serialised, on disk for later processes (:class:`_StoredKernel`).
 """
 
 from __future__ import annotations
