@@ -317,6 +317,7 @@ class _StoredKernel:
     def __init__(self, fn: Any, key: Any, n_samples: int, n_pops: int) -> None:
         self.fn, self.key, self.n_samples, self.n_pops = fn, key, n_samples, n_pops
         self.calls: dict[Any, Any] = {}
+        self.paths: dict[Any, str] = {}
 
     def __call__(self, carry: Any, consts: Any, rng: Any, step0: Any, n_run: Any) -> Any:
         args = (carry, consts, rng, step0, n_run)
@@ -326,14 +327,28 @@ class _StoredKernel:
         sig = (str(in_tree), avals)
         call = self.calls.get(sig)
         if call is None:
-            call = self.calls[sig] = self._load_or_compile(in_tree, avals, leaves)
+            call = self.calls[sig] = self._load_or_compile(in_tree, avals, leaves, sig)
         if call is self.fn:
             return self.fn(*args)
         out_tree = jax.tree_util.tree_structure(
             (carry, tuple(range(self.n_samples)), tuple(range(self.n_pops)), 0))
-        return jax.tree_util.tree_unflatten(out_tree, call(*leaves))
+        try:
+            out = jax.block_until_ready(call(*leaves))
+        except Exception:  # a stored executable that does not run here: drop it, compile anew
+            self._forget(sig)
+            return self.fn(*args)
+        return jax.tree_util.tree_unflatten(out_tree, out)
 
-    def _load_or_compile(self, in_tree: Any, avals: tuple, leaves: list) -> Any:
+    def _forget(self, sig: Any) -> None:
+        path = self.paths.pop(sig, None)
+        if path is not None:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+        self.calls[sig] = self.fn
+
+    def _load_or_compile(self, in_tree: Any, avals: tuple, leaves: list, sig: Any) -> Any:
         import pickle
 
         from .. import __version__
@@ -348,6 +363,7 @@ class _StoredKernel:
                                           __version__, _machine(), _code())).encode()
                                     ).hexdigest()[:32]
             path = os.path.join(CACHE_DIR, "neurodyn-kernels", f"{digest}.pkl")
+            self.paths[sig] = path
             if os.path.exists(path):
                 with open(path, "rb") as f:
                     payload, itree, otree = pickle.load(f)
@@ -358,8 +374,15 @@ class _StoredKernel:
                 return jax.tree_util.tree_leaves(fn(*jax.tree_util.tree_unflatten(in_tree, xs)))
 
             # lowered with the arguments themselves (their placement, not only their shapes):
-            # an executable compiled for abstract inputs copied the constants at every call
-            compiled = jax.jit(flat).lower(*leaves).compile()
+            # an executable compiled for abstract inputs copied the constants at every call.
+            # Compiled afresh, not taken from JAX's persistent cache: re-serialising an
+            # executable that was itself deserialised lost kernels (NOT_FOUND when run).
+            enabled = jax.config.jax_enable_compilation_cache
+            jax.config.update("jax_enable_compilation_cache", False)
+            try:
+                compiled = jax.jit(flat).lower(*leaves).compile()
+            finally:
+                jax.config.update("jax_enable_compilation_cache", enabled)
             payload, itree, otree = se.serialize(compiled)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             tmp = f"{path}.{os.getpid()}.tmp"
