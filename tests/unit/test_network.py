@@ -311,3 +311,59 @@ print(json.dumps({"n": int(r.spikes["P"].times.size), "sum": float(r.spikes["P"]
     assert list((tmp_path / "neurodyn-kernels").glob("*.pkl"))
     assert runs[0]["n"] == runs[1]["n"] > 0 and runs[0]["sum"] == runs[1]["sum"]
     assert runs[1]["first"] < runs[0]["first"]  # loaded, not compiled
+
+
+def test_review_fixes():
+    """Poisson sources draw independently; kernels are keyed by population names; equal synapse
+    descriptions share a receptor; duplicate labels, two spikes of one train in one step,
+    record_dt not dividing t_stop and a mismatched `built` seed are rejected."""
+    lif = nd.models.LIF()
+    a, b = PoissonSource("a", 20, rate="50 Hz"), PoissonSource("b", 20, rate="50 Hz")
+    post = Population("post", lif, 1)
+    net = Network([a, b, post], [Projection(a, post, AllToAll(), Exp(), weight="0.1 nS"),
+                                 Projection(b, post, AllToAll(), Exp(), weight="0.1 nS")])
+    r = nd.simulate(net, 200.0, 0.1, seed=1)
+    assert not np.array_equal(r.spikes["a"].times, r.spikes["b"].times)
+    # same shapes, populations in a different order: different kernels, correct delivery
+    s1 = SpikeSource("s1", times=[[2.0]])
+    s2 = SpikeSource("s2", times=[[20.0]])
+    p = Population("p", lif, 1)
+    first = {}
+    for order in ((s1, s2), (s2, s1)):
+        n_ = Network([*order, p], [Projection(order[0], p, OneToOne(), Exp(mode="current"),
+                                              weight=1.0, receptor="x")])
+        rr = nd.simulate(n_, 30.0, 0.1, record={"p": {"g_x": [0]}})
+        first[order[0].name] = rr.t[np.nonzero(rr.trace("p", "g_x")[0])[0][0]]
+    assert first == pytest.approx({"s1": 2.1, "s2": 20.1})
+    # two separately built, equal synapses onto one receptor
+    Network([a, post], [Projection(a, post, AllToAll(), Exp(tau=5, e_rev=0), receptor="e"),
+                        Projection(a, post, AllToAll(), Exp(tau=5, e_rev=0), receptor="e")])
+    with pytest.raises(ParameterError, match="labels must be unique"):
+        Network([a, post], [Projection(a, post, AllToAll(), Exp(), label="x"),
+                            Projection(a, post, AllToAll(), Exp(), label="x")])
+    twice = SpikeSource("t", times=[[5.11, 5.15]])
+    with pytest.raises(ParameterError, match="two spikes in one step"):
+        nd.simulate(Network([twice, post], [Projection(twice, post, AllToAll(), Exp())]), 10.0,
+                    0.1)
+    with pytest.raises(ParameterError, match=r"record_dt .* must divide t_stop"):
+        nd.simulate(net, 10.0, 0.1, record={"post": ["v"]}, record_dt=0.3)
+    bn = nd.network.build(net, 0.1, seed=1)
+    with pytest.raises(ParameterError, match="seed"):
+        nd.network.simulate_network(net, 10.0, 0.1, built=bn, seed=2)
+
+
+def test_batches_with_gap_junctions_and_per_neuron_stimuli():
+    from neurodyn.network import GapJunctions
+
+    lif = nd.models.LIF(v_th=-55.0)
+    p = Population("p", lif, 2, stimulus=nd.stimuli.Step(amplitude=np.array([300.0, 0.0])))
+    net = Network([p], [GapJunctions(p[0:1], p[1:2], OneToOne(), weight="5 nS")])
+    rs = nd.simulate(net, 100.0, 0.1, batch={"p.g_l": [10.0, 12.0]}, record={"p": ["v"]})
+    for k, g_l in enumerate((10.0, 12.0)):
+        p1 = Population("p", lif.replace(g_l=g_l), 2,
+                        stimulus=nd.stimuli.Step(amplitude=np.array([300.0, 0.0])))
+        one = nd.simulate(Network([p1], [GapJunctions(p1[0:1], p1[1:2], OneToOne(),
+                                                      weight="5 nS")]), 100.0, 0.1)
+        np.testing.assert_array_equal(rs[k].spikes["p"].times, one.spikes["p"].times)
+        np.testing.assert_array_equal(rs[k].spikes["p"].ids, one.spikes["p"].ids)
+    assert rs[0].spikes["p"].times.size > 0

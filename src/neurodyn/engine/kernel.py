@@ -110,7 +110,9 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
             def i_at(theta):
                 # a stage at the end of the step takes the left limit: a stimulus edge on the
                 # time grid belongs to the step after it, whatever stage times the method uses
-                return i_fn(t + theta * dt, left=theta >= 1.0)
+                # t0 + (n + theta) dt: the end of the step lands exactly on the grid time (n dt
+                # + dt can exceed (n + 1) dt by one ulp and switch an edge on a step early)
+                return i_fn(t0 + (n.astype(t64) + theta) * dt, left=theta >= 1.0)
 
             s_int = step_fn(model, pm, s, i_at, dt_s, xp)
             spiked = None

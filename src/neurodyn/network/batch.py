@@ -5,7 +5,8 @@ projection's synapses repeated with the copy's offset), so a batched run is an o
 that larger network: the same event-driven step, every neuron update vectorised over K x n
 neurons, the per-step overheads paid once for all copies. The connections are drawn once, with
 the same seeds as an unbatched run, so copy ``k`` of a batch reproduces the unbatched run with
-the same values spike for spike (tested).
+the same values spike for spike (tested) when the network has no random sources; Poisson sources
+draw independently in every copy (copy 0 sees the noise of the unbatched run).
 
 (``jax.vmap`` of the per-network step was slower than running the copies one by one: on XLA:CPU
 a vmapped ``while_loop`` and batched scatters cost ~10x the unbatched step.)
@@ -42,7 +43,10 @@ def _parse(net: Network, batch: Mapping[str, Any]) -> tuple[int, dict, dict, lis
             f"{sizes}. Fix: give K values per entry (neurodyn.grid builds factorial sweeps)."
         )
     k = next(iter(sizes.values()))
-    labels_of = {pr.label: j for j, pr in enumerate(net.projections) if pr.label}
+    from .gap import GapJunctions
+
+    labels_of = {pr.label: j for j, pr in enumerate(net.projections)
+                 if pr.label and not isinstance(pr, GapJunctions)}
     pops = {p.name: p for p in net.populations if isinstance(p, Population)}
     params: dict[tuple[str, str], np.ndarray] = {}
     scales: dict[int, np.ndarray] = {}
@@ -95,8 +99,15 @@ def replicate(net: Network, k: int, params: Mapping[tuple[str, str], np.ndarray]
             model = p.model.replace(**{**base, **over})
             init = {v: _tile(x, p.size, k) for v, x in (p.init or {}).items()}
             pos = None if p.positions is None else np.tile(p.positions, (k, 1))
+            stims = None
+            if p.stimulus is not None:  # per-neuron stimulus arrays repeat in every copy
+                from ..stimuli import as_stimuli
+
+                stims = [st.replace(**{f: _tile(getattr(st, f), p.size, k)
+                                       for f in st.param_specs() if np.ndim(getattr(st, f)) == 1})
+                         for st in as_stimuli(p.stimulus)]
             pops[p.name] = replace(p, model=model, size=p.size * k, params=None, init=init,
-                                   positions=pos)
+                                   positions=pos, stimulus=stims)
         elif isinstance(p, PoissonSource):
             pops[p.name] = replace(p, size=p.size * k,
                                    rate=np.tile(np.broadcast_to(p.rate, (p.size,)), k))
@@ -141,7 +152,7 @@ def simulate_batch(net: Network, batch: Mapping[str, Any], t_stop: Any, dt: Any,
     from .simulate import NetworkResult, _time, simulate_network
 
     k, params, scales, labels = _parse(net, batch)
-    if any(type(pr.plasticity).__name__ == "STDP" for pr in net.projections):
+    if any(type(getattr(pr, "plasticity", None)).__name__ == "STDP" for pr in net.projections):
         raise ParameterError("simulate(network).batch: batches of networks with STDP are not "
                              "supported yet. Fix: run the parameter sets one by one.")
     dt_f = _time(dt, "dt")

@@ -55,6 +55,9 @@ def differentiable(net: Network, t_stop: float | str, dt: float | str = 0.1, *,
     if not record:
         raise ParameterError("differentiable: give record={population: {var: [ids]}} (the traces "
                              "a loss is computed from).")
+    if any(type(getattr(pr, "plasticity", None)).__name__ == "STDP" for pr in net.projections):
+        raise ParameterError("differentiable: networks with STDP are not supported (their weights "
+                             "are state, not parameters). Fix: remove the STDP rule.")
     bn = build(net, dt_f, seed=seed, method=method)
     rec_all = _record_spec(bn, record)
     if any(e[0] in ("label", -1) for e in rec_all):

@@ -238,6 +238,7 @@ class BuiltNetwork:
 
     method: str | None = None
     gaps: list[Any] = field(default_factory=list)  # (pop a, pop b, i, j, g (nS), n pairs)
+    seed: int = 0
 
     @property
     def uniform_delays(self) -> bool:
@@ -278,11 +279,11 @@ class BuiltNetwork:
         that differ only in parameter values, weights, delays (at equal ring size) and initial
         states share one compiled kernel."""
         neurons = tuple(
-            (p.n, p.model.static_key(), p.method,
+            (p.name, p.n, p.model.static_key(), p.method,
              tuple((r.name, r.offset, r.synapse.static_key()) for r in p.receptors),
              tuple(st.static_key() for st in p.stims), p.factor is None, p.threshold)
             for p in self.neurons)
-        sources = tuple((s.kind, s.n, s.start, s.stop, s.max_per_step,
+        sources = tuple((s.name, s.kind, s.n, s.start, s.stop, s.max_per_step,
                          None if s.ev_ptr is None else int(s.ev_ptr.shape[0]),
                          None if s.ev_ids is None else int(s.ev_ids.shape[0]))
                         for s in self.sources)
@@ -674,6 +675,7 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
     bn = BuiltNetwork(net, float(dt), dtype, neurons, sources, order, tables, n_slots, width,
                       rows, n_syn, time.perf_counter() - t0, proj_sizes, method)
     bn.gaps = gaps
+    bn.seed = int(seed)
     return bn
 
 
@@ -697,6 +699,14 @@ def _build_source(pop: Any, dt: float) -> _Source:
     steps_a = np.concatenate(steps) if steps else np.zeros(0, np.int64)
     o = np.lexsort((ids_a, steps_a))
     ids_a, steps_a = ids_a[o], steps_a[o]
+    same = (np.diff(ids_a) == 0) & (np.diff(steps_a) == 0)
+    if np.any(same):
+        i = int(ids_a[1:][same][0])
+        raise ParameterError(
+            f"SpikeSource {pop.name!r}: train {i} has two spikes in one step of {dt:g} ms (at "
+            f"{(steps_a[1:][same][0] + 1) * dt:g} ms on the grid); a source emits at most one "
+            "spike per step. Fix: use a smaller dt, or split the train over two sources."
+        )
     n_steps_max = int(steps_a.max()) + 2 if steps_a.size else 1
     ptr = np.searchsorted(steps_a, np.arange(n_steps_max + 1), side="left")
     per = np.diff(ptr)
@@ -783,7 +793,9 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
             sps = consts["stim_params"][k]
 
             def i_at(theta, pop=pop, sps=sps):
-                tt = t + theta * dt
+                # (n + theta) dt, not n dt + theta dt: the end of a step must land exactly on
+                # the grid time, or a stimulus edge there leaks into the step before it
+                tt = (n.astype(jnp.float64) + theta) * dt
                 total = jnp.zeros((), dtype)
                 for st, p in zip(pop.stims, sps):
                     total = total + jnp.asarray(st.value(p, tt, None, xp, theta >= 1.0)).astype(dtype)
@@ -808,7 +820,7 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
             new_states.append((s_new, refr, tuple(new_syn)))
             spiked_by_pop[pop.name] = spiked
         for j, src in enumerate(bn.sources):
-            spiked_by_pop[src.name] = _source_spikes(src, consts["sources"][j], key, n, t, dt)
+            spiked_by_pop[src.name] = _source_spikes(src, consts["sources"][j], key, n, t, dt, j)
         # ---------------------------------------------------------- deliver and record
         words = []
         new_plast = dict(plast)
@@ -983,10 +995,12 @@ def _where(c: Any, a: Any, b: Any) -> Any:
     return jax.tree_util.tree_map(lambda x, y: jnp.where(c, x, y), a, b)
 
 
-def _source_spikes(src: _Source, const: Any, key: Any, n: Any, t: Any, dt: float) -> Any:
+def _source_spikes(src: _Source, const: Any, key: Any, n: Any, t: Any, dt: float,
+                   index: int) -> Any:
     if src.kind == "poisson":
-        u = jax.random.uniform(jax.random.fold_in(jax.random.fold_in(key, 0x5EED), n), (src.n,),
-                               dtype=jnp.float64)
+        # one stream per source (``index``) and step: independent trains in every source
+        k = jax.random.fold_in(jax.random.fold_in(jax.random.fold_in(key, 0x5EED), index), n)
+        u = jax.random.uniform(k, (src.n,), dtype=jnp.float64)
         active = (t >= src.start) & (t < src.stop)
         return (u < const["rate"] * (dt * 1e-3)) & active
     ptr = const["ptr"]

@@ -49,6 +49,14 @@ class Network:
         receptors: dict[tuple[str, str], Any] = {}
         from .gap import GapJunctions
 
+        labels = [pr.label for pr in projs if getattr(pr, "label", None)]
+        dup = sorted({x for x in labels if labels.count(x) > 1})
+        if dup:
+            raise ParameterError(
+                f"Network: projection labels must be unique; {', '.join(map(repr, dup))} is used "
+                "more than once. Fix: give each projection its own label."
+            )
+
         for k, pr in enumerate(projs):
             if isinstance(pr, GapJunctions):
                 for side in ("pre", "post"):
@@ -71,7 +79,7 @@ class Network:
                     )
             post, _, _ = resolve(pr.post, "Projection.post")
             key = (post.name, pr.receptor_name())
-            if key in receptors and receptors[key] != pr.synapse:
+            if key in receptors and not _same_synapse(receptors[key], pr.synapse):
                 raise ParameterError(
                     f"Network: receptor {key[1]!r} on {post.name!r} is used by projections with "
                     f"different synapses ({receptors[key]!r} and {pr.synapse!r}). Fix: give them "
@@ -99,3 +107,15 @@ class Network:
     def __repr__(self) -> str:
         pops = ", ".join(f"{p.name}({p.size})" for p in self.populations)
         return f"Network([{pops}], {len(self.projections)} projections)"
+
+
+def _same_synapse(a: Any, b: Any) -> bool:
+    """Equal synapse descriptions (class, options and parameter values), not the same object."""
+    import numpy as np
+
+    if a is b:
+        return True
+    if a.static_key() != b.static_key():
+        return False
+    pa, pb = a.params(), b.params()
+    return pa.keys() == pb.keys() and all(np.array_equal(pa[k], pb[k]) for k in pa)

@@ -169,7 +169,8 @@ class SpikeSource(_Indexable):
     """Given spike times: ``times[i]`` is the array of spike times (ms) of source ``i``.
 
     A spike at time ``t`` is emitted at the end of the step that contains it, i.e. at the grid
-    time ``ceil(t/dt) dt`` (a time on the grid is emitted exactly at that time).
+    time ``ceil(t/dt) dt`` (a time on the grid is emitted exactly at that time; ``t = 0`` at
+    ``dt``, the end of the first step). At most one spike per train and step.
     """
 
     name: str

@@ -226,13 +226,21 @@ def simulate_network(
         every = round(r / dt_f)
         if every < 1 or abs(every * dt_f - r) > 1e-9 * r:
             raise ParameterError(f"simulate.record_dt ({r:g} ms) must be a whole multiple of dt.")
+        if n_steps % every:
+            raise ParameterError(
+                f"simulate(network).record_dt ({r:g} ms) must divide t_stop ({t_stop_f:g} ms): "
+                "the run is organised in whole sampling intervals. Fix: choose a record_dt that "
+                f"divides {t_stop_f:g} ms."
+            )
     if built is not None:
         if built.net is not net or abs(built.dt - dt_f) > 1e-12 * dt_f or (
-                np.dtype(built.dtype) != np.dtype(fdtype)) or (method is not None and built.method != method):
+                np.dtype(built.dtype) != np.dtype(fdtype)) or (
+                method is not None and built.method != method) or built.seed != int(seed):
             raise ParameterError(
-                "simulate_network: `built` was made for another network, dt, dtype or method "
-                f"(built: dt {built.dt:g} ms, {np.dtype(built.dtype)}, method {built.method}; "
-                f"asked: dt {dt_f:g} ms, {dtype}, method {method}). Fix: "
+                "simulate_network: `built` was made for another network, dt, dtype, method or "
+                f"seed (built: dt {built.dt:g} ms, {np.dtype(built.dtype)}, method {built.method}, "
+                f"seed {built.seed}; asked: dt {dt_f:g} ms, {dtype}, method {method}, seed "
+                f"{seed}). Fix: "
                 "build(net, dt, seed=..., dtype=..., method=...) with the same settings."
             )
         bn = built
