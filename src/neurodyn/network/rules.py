@@ -64,9 +64,11 @@ def deliver_kinetic(tb: Any, tab: Any, state: tuple, pk: Any, spiked: Any, t_spi
     stop = tuple(jnp.where(accept, f, 0.0) for f in stop)
 
     def scatter(target: Any, flat: Any, w: Any, facs: tuple, ids: Any) -> Any:
+        # padded entries (weight 0) shifted by c * nb can point past the buffer: "drop" keeps
+        # those writes out of memory (in-bounds ones add 0)
         for c, f in enumerate(facs):
             target = target.at[(flat + c * nb).reshape(-1)].add(
-                (w * f[ids][:, None]).reshape(-1), mode="promise_in_bounds")
+                (w * f[ids][:, None]).reshape(-1), mode="drop")
         return target
 
     if uniform:
