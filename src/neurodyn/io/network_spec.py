@@ -230,8 +230,16 @@ def parse_network_spec(data: dict[str, Any], *, source: str = "<spec>",
                 raise _err(source, f"{where}.parameters", str(exc)) from None
             init = {}
             for var, spec_v in (pd.get("init") or {}).items():
-                unit = model.state_vars.get(var, "nS")
-                init[var] = _values(spec_v, unit, size, rng, f"{where}.init.{var}", source)
+                if var in model.state_vars:
+                    init[var] = _values(spec_v, model.state_vars[var], size, rng,
+                                        f"{where}.init.{var}", source)
+                    continue
+                # a synaptic state ("g_<receptor>"): a conductance (nS) or, for current
+                # synapses, a current (pA); the receptor is checked when the network is built
+                try:
+                    init[var] = _values(spec_v, "nS", size, rng, f"{where}.init.{var}", source)
+                except SpecError:
+                    init[var] = _values(spec_v, "pA", size, rng, f"{where}.init.{var}", source)
             thr = pd.get("threshold")
             try:
                 pop = N.Population(pd["name"], model, size, init=init or None,

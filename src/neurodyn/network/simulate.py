@@ -157,7 +157,8 @@ def _record_spec(bn: BuiltNetwork, record: Mapping[str, Any] | None) -> tuple[An
                 raise ParameterError(
                     f"simulate(network).record[{pop_name!r}]: {var!r} is not recordable; choose "
                     f"from {', '.join(allowed)} (g_<receptor>: the synaptic conductance, nS, or a "
-                    "current synapse's current, pA; i_<receptor>: the current into the cell, pA)."
+                    "current synapse's current, pA (model units for models with a dimensionless "
+                    "input); i_<receptor>: the current into the cell, likewise)."
                 )
             ids_t = tuple(int(i) for i in np.atleast_1d(ids))
             if any(i < 0 or i >= pop.n for i in ids_t):
