@@ -30,6 +30,20 @@ def parse_cores(spec: str) -> set[int] | None:
     return cores
 
 
+def pin(cores: set[int] | None) -> None:
+    """Pin this process (and its future subprocesses) to ``cores``; call before numpy/JAX are
+    imported so that XLA and BLAS size their thread pools to them. ``None``: no pinning."""
+    if cores is None:
+        return
+    try:
+        os.sched_setaffinity(0, cores)
+    except OSError as exc:
+        raise SystemExit(f"cannot pin to cores {sorted(cores)}: {exc}") from exc
+    if len(cores) == 1:
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(var, "1")
+
+
 def med_min_max(xs: list[float]) -> dict:
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "all": list(xs)}
 

@@ -49,7 +49,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PEER = REPO / "benchmarks" / "peers" / "brian2_brette2007.py"
 sys.path.insert(0, str(REPO / "benchmarks"))
-from _common import busy_cores, cpu_model, find_brian2_python, med_min_max, parse_cores  # noqa: E402
+from _common import (  # noqa: E402
+    busy_cores,
+    cpu_model,
+    find_brian2_python,
+    med_min_max,
+    parse_cores,
+    pin,
+)
 
 MODELS = ("COBA", "CUBA", "COBAHH")
 T_STOP, DT = 1000.0, 0.1
@@ -77,11 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 ARGS = build_parser().parse_args() if __name__ == "__main__" else build_parser().parse_args([])
 _CORES = parse_cores(ARGS.cores)
-if _CORES is not None and __name__ == "__main__":
-    os.sched_setaffinity(0, _CORES)
-    if len(_CORES) == 1:
-        for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(_var, "1")
+if __name__ == "__main__":
+    pin(_CORES)
 
 import numpy as np  # noqa: E402
 

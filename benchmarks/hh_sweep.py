@@ -49,6 +49,7 @@ from _common import (  # noqa: E402
     find_brian2_python,
     med_min_max,
     parse_cores,
+    pin,
 )
 
 T_STOP = 500.0  # ms
@@ -97,14 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
 # the pinned cores; subprocesses (Brian2, its standalone binary) inherit the affinity.
 ARGS = build_parser().parse_args() if __name__ == "__main__" else build_parser().parse_args([])
 _CORES = parse_cores(ARGS.cores)
-if _CORES is not None and __name__ == "__main__":
-    try:
-        os.sched_setaffinity(0, _CORES)
-    except OSError as exc:
-        raise SystemExit(f"cannot pin to cores {sorted(_CORES)}: {exc}") from exc
-    if len(_CORES) == 1:
-        for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(_var, "1")
+if __name__ == "__main__":
+    pin(_CORES)
 
 # compile times are measured cold: neurodyn's persistent compilation cache stays off unless the
 # user asks for a JAX cache explicitly (then the output says so)

@@ -44,7 +44,7 @@ import jax.numpy as jnp
 from ..math import jax_math
 from ..models._base import AbstractNeuronModel, SpikeDetector
 
-__all__ = ["KernelSpec", "get_kernel", "trace_counts"]
+__all__ = ["KernelSpec", "get_kernel", "reset_step", "trace_counts"]
 
 _TRACES: Counter[Any] = Counter()
 
@@ -74,6 +74,19 @@ class KernelSpec:
 
 def _tree_where(c: Any, a: Any, b: Any) -> Any:
     return jax.tree_util.tree_map(lambda x, y: jnp.where(c, x, y), a, b)
+
+
+def reset_step(model: AbstractNeuronModel, pm: Any, s: Any, s_int: Any, refr: Any,
+               dt: Any) -> tuple[Any, Any, Any, Any]:
+    """Refractoriness and resets of a reset model after one integration step from ``s`` to
+    ``s_int``: ``(state before any reset, state after, new refractory counters, spiked)``.
+    Shared by the single-cell and the network kernels."""
+    in_ref = refr > 0
+    s_int = _tree_where(in_ref, model.refractory_state(pm, s, s_int, jax_math), s_int)
+    spiked = model.spike_condition(pm, s_int, jax_math) & ~in_ref
+    s_new = _tree_where(spiked, model.reset(pm, s_int, jax_math), s_int)
+    n_ref = jnp.round(model.refractory_period(pm) / dt).astype(refr.dtype)
+    return s_int, s_new, jnp.where(spiked, n_ref, jnp.maximum(refr - 1, 0)), spiked
 
 
 def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any, ...], step_fn: Any):
@@ -117,12 +130,7 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
             s_int = step_fn(model, pm, s, i_at, dt_s, xp)
             spiked = None
             if has_reset:
-                in_ref = refr > 0
-                s_int = _tree_where(in_ref, model.refractory_state(pm, s, s_int, xp), s_int)
-                spiked = model.spike_condition(pm, s_int, xp) & ~in_ref
-                s_new = _tree_where(spiked, model.reset(pm, s_int, xp), s_int)
-                n_ref = jnp.round(model.refractory_period(pm) / dt_s).astype(refr.dtype)
-                refr_new = jnp.where(spiked, n_ref, jnp.maximum(refr - 1, 0))
+                s_int, s_new, refr_new, spiked = reset_step(model, pm, s, s_int, refr, dt_s)
             else:
                 s_new, refr_new = s_int, refr
             # stimulus states advance with their own exact updates; random draws depend only on

@@ -117,34 +117,41 @@ def _num(value: Any, unit: str, key: str, source: str) -> float:
         raise _err(source, key, str(exc)) from None
 
 
+def _dist(spec: Any, unit: str, key: str, source: str) -> tuple[str, float, float] | None:
+    """``(kind, a, b)`` of ``{normal = [mean, sd]}`` / ``{uniform = [low, high]}`` (in ``unit``),
+    or ``None`` for a plain number or quantity."""
+    if not isinstance(spec, dict):
+        return None
+    if len(spec) != 1 or next(iter(spec)) not in ("normal", "uniform"):
+        raise _err(source, key, "a distribution is {normal = [mean, sd]} or "
+                   f"{{uniform = [low, high]}}; got {spec!r}.")
+    kind, args = next(iter(spec.items()))
+    if not isinstance(args, list) or len(args) != 2:
+        raise _err(source, f"{key}.{kind}", f"needs two values; got {args!r}.")
+    a, b = (_num(x, unit, f"{key}.{kind}", source) for x in args)
+    return kind, a, b
+
+
 def _values(spec: Any, unit: str, n: int, rng: np.random.Generator, key: str, source: str) -> Any:
-    """A number / quantity, or {normal = [mean, sd]} / {uniform = [low, high]} drawn n times."""
-    if isinstance(spec, dict):
-        if len(spec) != 1 or next(iter(spec)) not in ("normal", "uniform"):
-            raise _err(source, key, "a distribution is {normal = [mean, sd]} or "
-                       f"{{uniform = [low, high]}}; got {spec!r}.")
-        kind, args = next(iter(spec.items()))
-        if not isinstance(args, list) or len(args) != 2:
-            raise _err(source, f"{key}.{kind}", f"needs two values; got {args!r}.")
-        a, b = (_num(x, unit, f"{key}.{kind}", source) for x in args)
-        return rng.normal(a, b, n) if kind == "normal" else rng.uniform(a, b, n)
-    return _num(spec, unit, key, source)
+    """A number / quantity, or a distribution drawn ``n`` times."""
+    d = _dist(spec, unit, key, source)
+    if d is None:
+        return _num(spec, unit, key, source)
+    kind, a, b = d
+    return rng.normal(a, b, n) if kind == "normal" else rng.uniform(a, b, n)
 
 
 def _distribution(spec: Any, unit: str, key: str, source: str) -> Any:
+    """A number / quantity, or a :class:`~neurodyn.network.Normal` / ``Uniform`` drawn when the
+    network is built (normal conductances clipped at 0 nS)."""
     from ..network import Normal, Uniform
 
-    if isinstance(spec, dict):
-        if len(spec) != 1 or next(iter(spec)) not in ("normal", "uniform"):
-            raise _err(source, key, "a distribution is {normal = [mean, sd]} or "
-                       f"{{uniform = [low, high]}}; got {spec!r}.")
-        kind, args = next(iter(spec.items()))
-        if not isinstance(args, list) or len(args) != 2:
-            raise _err(source, f"{key}.{kind}", f"needs two values; got {args!r}.")
-        a, b = (_num(x, unit, f"{key}.{kind}", source) for x in args)
-        return Normal(a, b, clip=(0.0, None) if unit == "nS" else (None, None)) \
-            if kind == "normal" else Uniform(a, b)
-    return _num(spec, unit, key, source)
+    d = _dist(spec, unit, key, source)
+    if d is None:
+        return _num(spec, unit, key, source)
+    kind, a, b = d
+    return Normal(a, b, clip=(0.0, None) if unit == "nS" else (None, None)) \
+        if kind == "normal" else Uniform(a, b)
 
 
 def _described(cls_map: dict[str, Any], d: Any, key: str, source: str) -> Any:

@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..engine.simulate import _n_steps
 from ..errors import ParameterError
 from .engine import NetKernelSpec, _dev, build, consts_of, make_chunk
 from .network import Network
@@ -49,9 +50,7 @@ def differentiable(net: Network, t_stop: float | str, dt: float | str = 0.1, *,
     >>> grads = jax.grad(loss)(theta)   # grads["params"]["P"].g_na, grads["weights"][...]
     """
     t_stop_f, dt_f = _time(t_stop, "t_stop"), _time(dt, "dt")
-    n_steps = round(t_stop_f / dt_f)
-    if abs(n_steps * dt_f - t_stop_f) > 1e-9 * t_stop_f:
-        raise ParameterError(f"differentiable: t_stop must be a multiple of dt; got {t_stop_f:g}.")
+    n_steps = _n_steps(t_stop_f, dt_f, "t_stop")
     if not record:
         raise ParameterError("differentiable: give record={population: {var: [ids]}} (the traces "
                              "a loss is computed from).")

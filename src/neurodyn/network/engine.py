@@ -39,6 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..engine import integrators
+from ..engine.kernel import reset_step
 from ..errors import ParameterError
 from ..math import jax_math, numpy_math
 from ..models._base import AbstractNeuronModel
@@ -804,12 +805,7 @@ def make_chunk(bn: BuiltNetwork, spec: NetKernelSpec) -> Any:
             s_int = pop.step_fn(pop.driven, dp, s, i_at, dts, xp)
             model = pop.model
             if model.has_reset:
-                in_ref = refr > 0
-                s_int = _where(in_ref, model.refractory_state(pm, s, s_int, xp), s_int)
-                spiked = model.spike_condition(pm, s_int, xp) & ~in_ref
-                s_new = _where(spiked, model.reset(pm, s_int, xp), s_int)
-                n_ref = jnp.round(model.refractory_period(pm) / dts).astype(jnp.int32)
-                refr = jnp.where(spiked, n_ref, jnp.maximum(refr - 1, 0))
+                s_int, s_new, refr, spiked = reset_step(model, pm, s, s_int, refr, dts)
             else:
                 v0 = getattr(s, model.voltage_var)
                 v1 = getattr(s_int, model.voltage_var)
@@ -989,10 +985,6 @@ def _take_row(buf: Any, row: Any, width: int, n_slots: int, dtype: Any) -> tuple
     start = (row * width).astype(jnp.int32)
     out = jax.lax.dynamic_slice(buf, (start,), (n_slots,))
     return out, jax.lax.dynamic_update_slice(buf, jnp.zeros((width,), dtype), (start,))
-
-
-def _where(c: Any, a: Any, b: Any) -> Any:
-    return jax.tree_util.tree_map(lambda x, y: jnp.where(c, x, y), a, b)
 
 
 def _source_spikes(src: _Source, const: Any, key: Any, n: Any, t: Any, dt: float,

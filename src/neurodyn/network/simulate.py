@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from collections.abc import Mapping
@@ -14,8 +13,9 @@ import numpy as np
 
 from .._version import __version__
 from ..engine.result import Spikes, Status
+from ..engine.simulate import _n_steps
+from ..engine.simulate import _positive_time as _time
 from ..errors import ParameterError, SimulationError
-from ..units import to_unit
 from .engine import BuiltNetwork, NetKernelSpec, _dev, build, consts_of
 from .network import Network
 
@@ -99,18 +99,6 @@ def decode_words(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     bits = np.unpackbits(words[st, wk].view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
     r, j = np.nonzero(bits)
     return st[r], wk[r] * 64 + j
-
-
-def _time(x: Any, name: str) -> float:
-    try:
-        v = float(to_unit(x, "ms", what=f"simulate.{name}"))
-    except (TypeError, ValueError) as exc:
-        if isinstance(exc, ParameterError) or type(exc).__name__ == "UnitError":
-            raise
-        raise ParameterError(f"simulate.{name} must be a time in ms; got {x!r}.") from None
-    if not math.isfinite(v) or v <= 0:
-        raise ParameterError(f"simulate.{name} must be > 0 ms; got {v:g} ms. Fix: give a positive time.")
-    return v
 
 
 def _record_spec(bn: BuiltNetwork, record: Mapping[str, Any] | None) -> tuple[Any, ...]:
@@ -212,21 +200,14 @@ def simulate_network(
     t_stop_f, dt_f = _time(t_stop, "t_stop"), _time(dt, "dt")
     if dt_f > t_stop_f:
         raise ParameterError(f"simulate.dt ({dt_f:g} ms) must be <= t_stop ({t_stop_f:g} ms).")
-    n_steps = round(t_stop_f / dt_f)
-    if abs(n_steps * dt_f - t_stop_f) > 1e-9 * t_stop_f:
-        raise ParameterError(
-            f"simulate.t_stop ({t_stop_f:g} ms) must be a whole multiple of dt ({dt_f:g} ms). "
-            f"Fix: t_stop={n_steps * dt_f:g}."
-        )
+    n_steps = _n_steps(t_stop_f, dt_f, "t_stop")
     if dtype not in ("float64", "float32"):
         raise ParameterError(f"simulate.dtype must be 'float64' or 'float32'; got {dtype!r}.")
     fdtype = jnp.float64 if dtype == "float64" else jnp.float32
     every = 1
     if record_dt is not None:
         r = _time(record_dt, "record_dt")
-        every = round(r / dt_f)
-        if every < 1 or abs(every * dt_f - r) > 1e-9 * r:
-            raise ParameterError(f"simulate.record_dt ({r:g} ms) must be a whole multiple of dt.")
+        every = _n_steps(r, dt_f, "record_dt")
         if n_steps % every:
             raise ParameterError(
                 f"simulate(network).record_dt ({r:g} ms) must divide t_stop ({t_stop_f:g} ms): "
