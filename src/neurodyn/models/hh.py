@@ -10,7 +10,7 @@ from ..math import numpy_math
 from ..params import option, param
 from ._base import AbstractNeuronModel
 
-__all__ = ["HodgkinHuxley"]
+__all__ = ["HodgkinHuxley", "NaKLeakCell"]
 
 
 def _rates(v: Any, xp: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
@@ -82,7 +82,38 @@ def _inf_tau_table() -> np.ndarray:
 _TABLE = _inf_tau_table()
 
 
-class HodgkinHuxley(AbstractNeuronModel):
+class NaKLeakCell(AbstractNeuronModel):
+    """Shared maths of single-compartment models with a Na+ current (m^3 h), a K+ current (n^4)
+    and a leak, gates in relaxation form (subclasses give the parameters g_na, g_k, g_l, e_na,
+    e_k, e_l, c_m, v_init and :meth:`gating`): the membrane equation, its linearisation for
+    exponential and backward Euler, and the initial state with the gates at steady state."""
+
+    def init_state(self, p: Any, xp: Any) -> Any:
+        v = p.v_init + 0.0 * p.g_na
+        (m, _), (h, _), (n, _) = self.gating(p, v, xp)
+        return self.State(v=v + 0.0 * m, m=m, h=h, n=n)
+
+    def _membrane(self, p: Any, s: Any, i_ext: Any) -> tuple[Any, Any]:
+        """(A, B) of dv/dt = A + B*v for fixed gates."""
+        g_na = p.g_na * s.m**3 * s.h
+        g_k = p.g_k * s.n**4
+        g = g_na + g_k + p.g_l
+        inv_c = 1.0 / p.c_m  # loop-invariant: hoisted out of the time loop by XLA
+        a = (i_ext + g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l) * inv_c
+        return a, -g * inv_c
+
+    def linearized(self, p: Any, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
+        a_v, b_v = self._membrane(p, s, i_ext)
+        (mi, km), (hi, kh), (ni, kn) = self.gating(p, s.v, xp)
+        return (self.State(v=a_v, m=km * mi, h=kh * hi, n=kn * ni),
+                self.State(v=b_v, m=-km, h=-kh, n=-kn))
+
+    def derivatives(self, p: Any, s: Any, i_ext: Any, xp: Any) -> Any:
+        a, b = self.linearized(p, s, i_ext, xp)
+        return self.State(*(ai + bi * xi for ai, bi, xi in zip(a, b, s)))
+
+
+class HodgkinHuxley(NaKLeakCell):
     r"""Hodgkin–Huxley model of the squid giant axon (one isopotential compartment).
 
     .. math::
@@ -164,30 +195,6 @@ class HodgkinHuxley(AbstractNeuronModel):
             return tuple((r[2 * j], phi / r[2 * j + 1]) for j in range(3))
         am, bm, ah, bh, an, bn = _rates(v, xp)
         return tuple((a / (a + b), phi * (a + b)) for a, b in ((am, bm), (ah, bh), (an, bn)))
-
-    def init_state(self, p: Any, xp: Any) -> Any:
-        v = p.v_init + 0.0 * p.g_na
-        (m, _), (h, _), (n, _) = self.gating(p, v, xp)
-        return self.State(v=v + 0.0 * m, m=m, h=h, n=n)
-
-    def _membrane(self, p: Any, s: Any, i_ext: Any) -> tuple[Any, Any]:
-        """(A, B) of dv/dt = A + B*v for fixed gates."""
-        g_na = p.g_na * s.m**3 * s.h
-        g_k = p.g_k * s.n**4
-        g = g_na + g_k + p.g_l
-        inv_c = 1.0 / p.c_m  # loop-invariant: hoisted out of the time loop by XLA
-        a = (i_ext + g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l) * inv_c
-        return a, -g * inv_c
-
-    def linearized(self, p: Any, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
-        a_v, b_v = self._membrane(p, s, i_ext)
-        (mi, km), (hi, kh), (ni, kn) = self.gating(p, s.v, xp)
-        return (self.State(v=a_v, m=km * mi, h=kh * hi, n=kn * ni),
-                self.State(v=b_v, m=-km, h=-kh, n=-kn))
-
-    def derivatives(self, p: Any, s: Any, i_ext: Any, xp: Any) -> Any:
-        a, b = self.linearized(p, s, i_ext, xp)
-        return self.State(*(ai + bi * xi for ai, bi, xi in zip(a, b, s)))
 
     def membrane_current(self, p: Any, s: Any, xp: Any) -> dict[str, Any]:
         """Ionic current densities (µA/cm², outward positive): ``{"i_na", "i_k", "i_l"}``."""

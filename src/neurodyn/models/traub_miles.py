@@ -7,8 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..params import param
-from ._base import AbstractNeuronModel
-from .hh import _is_float32
+from .hh import NaKLeakCell, _is_float32
 
 __all__ = ["TraubMiles"]
 
@@ -54,7 +53,7 @@ def _trap(x: Any, y: float, ex: Any, xp: Any) -> Any:
     return xp.where(small, y / (1.0 + z * (0.5 + z / 6.0)), x / den)
 
 
-class TraubMiles(AbstractNeuronModel):
+class TraubMiles(NaKLeakCell):
     r"""Single-compartment Hodgkin–Huxley-type neuron with Na⁺ and delayed-rectifier K⁺
     currents after Traub & Miles (1991), in the form of the COBAHH benchmark of Brette et al.
     (2007):
@@ -111,22 +110,3 @@ class TraubMiles(AbstractNeuronModel):
     def gating(self, p: Any, v: Any, xp: Any) -> tuple[tuple[Any, Any], ...]:
         am, bm, ah, bh, an, bn = _rates(v, p.v_t, xp)
         return tuple((a / (a + b), a + b) for a, b in ((am, bm), (ah, bh), (an, bn)))
-
-    def init_state(self, p: Any, xp: Any) -> Any:
-        v = p.v_init + 0.0 * p.g_na
-        (m, _), (h, _), (n, _) = self.gating(p, v, xp)
-        return self.State(v=v + 0.0 * m, m=m, h=h, n=n)
-
-    def linearized(self, p: Any, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
-        g_na = p.g_na * s.m**3 * s.h
-        g_k = p.g_k * s.n**4
-        inv_c = 1.0 / p.c_m
-        a_v = (i_ext + g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l) * inv_c
-        b_v = -(g_na + g_k + p.g_l) * inv_c
-        (mi, km), (hi, kh), (ni, kn) = self.gating(p, s.v, xp)
-        return (self.State(v=a_v, m=km * mi, h=kh * hi, n=kn * ni),
-                self.State(v=b_v, m=-km, h=-kh, n=-kn))
-
-    def derivatives(self, p: Any, s: Any, i_ext: Any, xp: Any) -> Any:
-        a, b = self.linearized(p, s, i_ext, xp)
-        return self.State(*(ai + bi * xi for ai, bi, xi in zip(a, b, s)))
