@@ -1,0 +1,147 @@
+"""Assemble a :class:`~neurodyn.cable.Cell` into arrays: nodes, capacitances, mechanism groups
+with per-node parameters, ion environment, point processes.
+
+Everything here is NumPy at build time. Mechanisms of one class (and options) are merged into
+one *group* evaluated on all the nodes they cover; each ``paint`` call keeps a *label*
+(``"<target>.<mechanism>.<parameter>"``, e.g. ``"apical.hh.g_na"``) through which batches and
+gradients address the values it set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..channels._base import AbstractMechanism
+from ..errors import ParameterError
+from .cell import Cell
+from .discretize import Nodes, discretize
+from .point import AbstractPointProcess, SpikeDetector
+
+__all__ = ["Assembled", "MechGroup", "assemble"]
+
+FARADAY = 96485.33212  # C/mol (NEURON 9 uses the 2019 SI value)
+R_GAS = 8.314462618  # J/(mol K)
+
+
+def nernst(c_in: Any, c_out: Any, valence: float, celsius: float, xp: Any = np) -> Any:
+    """Reversal potential (mV) of an ion with concentrations in mM (inside, outside)."""
+    return 1e3 * R_GAS * (celsius + 273.15) / (valence * FARADAY) * xp.log(c_out / c_in)
+
+
+@dataclass
+class MechGroup:
+    """All nodes carrying one mechanism class (with one set of options)."""
+
+    mech: AbstractMechanism
+    nodes: np.ndarray
+    params: dict[str, np.ndarray]
+    labels: dict[str, np.ndarray] = field(default_factory=dict)  # path -> mask over nodes
+    inv: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.mech.static_key(), self.nodes.tobytes())
+
+
+@dataclass
+class Assembled:
+    cell: Cell
+    nodes: Nodes
+    cap: np.ndarray  # nF per node
+    af: np.ndarray  # area * 1e-5: density (µA/cm², mS/cm²) -> nA, µS
+    diag_axial: np.ndarray  # µS: sum of the axial conductances at each node
+    groups: list[MechGroup]
+    env: dict[str, np.ndarray]  # per node: e_na, e_k, e_ca, cai, cao
+    electrodes: list[tuple[int, AbstractPointProcess]]
+    detectors: list[tuple[int, float]]
+    dynamic_eca: bool
+
+    @property
+    def n(self) -> int:
+        return self.nodes.n
+
+    def param_paths(self) -> list[str]:
+        return [p for g in self.groups for p in g.labels]
+
+    def structure_key(self) -> tuple[Any, ...]:
+        return (self.n, self.nodes.parent.tobytes(), tuple(g.key for g in self.groups),
+                tuple((n, type(pp)) for n, pp in self.electrodes), tuple(n for n, _ in self.detectors),
+                self.dynamic_eca)
+
+
+def assemble(cell: Cell) -> Assembled:
+    secs = cell.sections
+    ra = cell.property_per_section("ra")
+    cm = cell.property_per_section("cm")
+    nodes = discretize(secs, cell.nseg, ra, cm, float32_points=cell.conventions == "neuron")
+    n = nodes.n
+    membrane = nodes.area > 0
+    cm_node = np.array(cm)[nodes.section] * membrane
+    af = nodes.area * 1e-5
+    cap = cm_node * af
+    diag = nodes.g_axial.copy()
+    np.add.at(diag, nodes.parent[1:], nodes.g_axial[1:])
+    env = {k: np.array(cell.property_per_section(k))[nodes.section]
+           for k in ("e_na", "e_k", "e_ca", "cai", "cao")}
+    groups = _groups(cell, nodes, membrane)
+    provides = [g for g in groups if "cai" in g.mech.provides]
+    if len(provides) > 1:
+        raise ParameterError("Cell: two calcium pools are painted "
+                             f"({', '.join(type(g.mech).__name__ for g in provides)}). Fix: one.")
+    for g in groups:
+        for r in g.mech.reads:
+            if r not in ("e_na", "e_k", "e_ca", "cai", "cao", "ica", "celsius"):
+                raise ParameterError(f"{type(g.mech).__name__} reads {r!r}, which a cell does "
+                                     "not provide.")
+    electrodes, detectors = [], []
+    for loc, pp in cell.placed:
+        node = nodes.node_at(cell.section_index(loc.section), loc.x)
+        if isinstance(pp, SpikeDetector):
+            detectors.append((node, float(pp.threshold)))
+        else:
+            electrodes.append((node, pp))
+    return Assembled(cell, nodes, cap, af, diag, groups, env, electrodes, detectors,
+                     cell.e_ca == "nernst")
+
+
+def _groups(cell: Cell, nodes: Nodes, membrane: np.ndarray) -> list[MechGroup]:
+    by_key: dict[Any, list[tuple[str, list[int], AbstractMechanism]]] = {}
+    order: list[Any] = []
+    for targets, mech in cell.painted:
+        secs = set(cell.sections_of(targets))
+        idx = [i for i in range(nodes.n) if membrane[i] and nodes.section[i] in secs]
+        key = mech.static_key()
+        if key not in by_key:
+            by_key[key] = []
+            order.append(key)
+        by_key[key].append(("+".join(targets), idx, mech))
+    groups = []
+    for key in order:
+        paints = by_key[key]
+        owner: dict[int, int] = {}
+        for j, (_, idx, _) in enumerate(paints):
+            for i in idx:
+                owner[i] = j  # later paints override
+        node_ids = np.array(sorted(owner), dtype=np.int64)
+        if node_ids.size == 0:
+            continue
+        mech = paints[-1][2]
+        params: dict[str, np.ndarray] = {}
+        for name in mech.param_specs():
+            vals = np.empty(node_ids.size)
+            for k, i in enumerate(node_ids):
+                vals[k] = float(np.asarray(getattr(paints[owner[i]][2], name)))
+            params[name] = vals
+        labels = {}
+        for j, (label, _, m) in enumerate(paints):
+            mask = np.array([owner[i] == j for i in node_ids])
+            if mask.any():
+                for name in m.param_specs():
+                    labels[f"{label}.{m.name}.{name}"] = mask
+        inv = np.full(nodes.n, node_ids.size, dtype=np.int64)
+        inv[node_ids] = np.arange(node_ids.size)
+        groups.append(MechGroup(mech, node_ids, params, labels, inv))
+    return groups

@@ -1,0 +1,180 @@
+"""The time loop of a multi-compartment cell: implicit voltage solve on the tree (Hines 1984),
+then the mechanism states with the new voltage (NEURON's fixed-step order).
+
+Each step (``dt``), with ``C`` the node capacitances, ``L`` the axial conductance Laplacian,
+``I(v)`` the membrane currents and ``g = dI/dv`` their slopes at the old voltage ``v``:
+
+* backward Euler: ``(C/dt + g + L) v' = (C/dt + g) v - I(v) + I_stim(t + dt/2)``;
+* Crank–Nicolson: the same with ``dt/2`` gives ``v_half``, then ``v' = 2 v_half - v``;
+
+(NEURON's ``secondorder = 0`` and ``2``). The tree system is solved exactly by Gaussian
+elimination in Hines order (every node after its parent): leaves to root, then root to leaves.
+States then advance over ``dt`` with ``v'`` (``cnexp``).
+
+Arrays are laid out ``[node, *batch]``: a batch of parameter sets shares the tree and each
+elimination step works on a whole row, which XLA vectorises (faster on CPU than ``vmap`` of a
+per-cell solver, see ../shared/ENGINE-NOTES.md).
+
+Reference: Hines M (1984). Efficient computation of branched nerve equations. Int J Biomed
+Comput 15:69–76.
+
+.. code-block:: bibtex
+
+    @article{hines1984efficient, author = {Hines, M.},
+      title = {Efficient computation of branched nerve equations},
+      journal = {International Journal of Bio-Medical Computing}, volume = {15}, number = {1},
+      pages = {69--76}, year = {1984}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..math import jax_math
+from .assemble import Assembled, nernst
+
+__all__ = ["hines_solve", "make_step", "initial_state"]
+
+
+def hines_solve(d: Any, r: Any, g: Any, parent: Any) -> Any:
+    """Solve the symmetric tree system ``d_i x_i - g_i x_p(i) - sum_c g_c x_c = r_i``.
+
+    ``d``, ``r``: ``[node, *batch]``; ``g`` (axial conductance to the parent) and ``parent``
+    (index, every parent before its child): ``[node]``.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    n = d.shape[0]
+
+    def eliminate(k: Any, c: Any) -> Any:
+        d, r = c
+        i = n - 1 - k
+        p = parent[i]
+        f = g[i] / d[i]
+        return d.at[p].add(-f * g[i]), r.at[p].add(f * r[i])
+
+    d, r = jax.lax.fori_loop(0, n - 1, eliminate, (d, r))
+    x0 = jnp.zeros_like(r).at[0].set(r[0] / d[0])
+
+    def substitute(i: Any, x: Any) -> Any:
+        return x.at[i].set((r[i] + g[i] * x[parent[i]]) / d[i])
+
+    return jax.lax.fori_loop(1, n, substitute, x0)
+
+
+def _env_at(a: Assembled, grp_nodes: np.ndarray, cai_node: Any, eca_node: Any, ica_node: Any,
+            celsius: float) -> dict[str, Any]:
+    env = {k: a.env[k][grp_nodes] for k in ("e_na", "e_k", "cao")}
+    env["e_ca"] = eca_node[grp_nodes] if eca_node is not None else a.env["e_ca"][grp_nodes]
+    env["cai"] = cai_node[grp_nodes] if cai_node is not None else a.env["cai"][grp_nodes]
+    if ica_node is not None:
+        env["ica"] = ica_node[grp_nodes]
+    env["celsius"] = celsius
+    return env
+
+
+def _bcast(x: Any, like: Any) -> Any:
+    """Give a per-node array ``[n]`` the trailing batch dims of ``like``."""
+    return x.reshape(x.shape + (1,) * (like.ndim - 1))
+
+
+def initial_state(a: Assembled, params: Any, batch_shape: tuple[int, ...]) -> Any:
+    """``(v, states)`` at ``v_init`` with every mechanism at its steady state."""
+    import jax.numpy as jnp
+
+    xp = jax_math
+    v = jnp.full((a.n, *batch_shape), float(a.cell.v_init))
+    cai_node = _cai_node(a, None)
+    states = []
+    for grp, p in zip(a.groups, params["mech"]):
+        env = _env_at(a, grp.nodes, cai_node, None, None, float(a.cell.celsius))
+        env = {k: (_bcast(jnp.asarray(x), v[grp.nodes]) if np.ndim(x) else x) for k, x in env.items()}
+        s = grp.mech.init_state(p, v[grp.nodes], env, xp)
+        states.append(tuple(jnp.broadcast_to(x, v[grp.nodes].shape) for x in s))
+    return v, tuple(states)
+
+
+def _cai_node(a: Assembled, states: Any) -> Any:
+    """Per-node intracellular calcium: the pool's state where a pool is painted."""
+    import jax.numpy as jnp
+
+    for j, grp in enumerate(a.groups):
+        if "cai" in grp.mech.provides:
+            base = jnp.asarray(a.env["cai"])
+            if states is None:
+                return base
+            k = grp.mech.states.index("cai")
+            cai = states[j][k]
+            pad = jnp.concatenate([cai, jnp.zeros((1,) + cai.shape[1:], cai.dtype)])
+            sel = jnp.asarray(grp.inv < grp.nodes.size)
+            return jnp.where(_bcast(sel, pad), pad[grp.inv], _bcast(base, pad))
+    return None
+
+
+def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
+    """``step(carry, t, params) -> (carry, v_new)`` for one time step starting at ``t``."""
+    import jax.numpy as jnp
+
+    xp = jax_math
+    parent = jnp.asarray(np.maximum(a.nodes.parent, 0).astype(np.int32))
+    g_ax = jnp.asarray(a.nodes.g_axial)
+    cn = method == "crank_nicolson"
+    dt_e = 0.5 * dt if cn else dt
+    cap_dt = jnp.asarray(a.cap / dt_e)
+    diag_ax = jnp.asarray(a.diag_axial)
+    celsius = float(a.cell.celsius)
+    carries_ca = [any(c == "ca" for c in grp.mech.currents_carried) for grp in a.groups]
+    need_ica = any("ica" in grp.mech.reads for grp in a.groups)
+    pool = any("cai" in grp.mech.provides for grp in a.groups)
+    electrodes = a.electrodes
+
+    def step(carry: Any, t: Any, params: Any) -> Any:
+        v, states = carry
+        cai_node = _cai_node(a, states) if pool else None
+        eca_node = None
+        if a.dynamic_eca:
+            cai = cai_node if cai_node is not None else _bcast(jnp.asarray(a.env["cai"]), v)
+            eca_node = nernst(cai, _bcast(jnp.asarray(a.env["cao"]), v), 2.0, celsius, jnp)
+        i_tot = jnp.zeros_like(v)
+        g_tot = jnp.zeros_like(v)
+        ica_node = jnp.zeros_like(v) if need_ica else None
+        envs = []
+        for grp, p, s, has_ca in zip(a.groups, params["mech"], states, carries_ca):
+            vg = v[grp.nodes]
+            env = _env_at(a, grp.nodes, cai_node, eca_node, None, celsius)
+            env = {k: (_bcast(jnp.asarray(x), vg) if isinstance(x, np.ndarray) else x)
+                   for k, x in env.items()}
+            envs.append(env)
+            cur = grp.mech.currents(p, s, vg, env, xp)
+            i_sum = sum(c[0] for c in cur.values())
+            g_sum = sum(c[1] for c in cur.values())
+            afg = _bcast(jnp.asarray(a.af[grp.nodes]), vg)
+            inv = jnp.asarray(grp.inv)
+            zero = jnp.zeros((1,) + vg.shape[1:], vg.dtype)
+            i_tot = i_tot + jnp.concatenate([i_sum * afg, zero])[inv]
+            g_tot = g_tot + jnp.concatenate([g_sum * afg, zero])[inv]
+            if need_ica and has_ca:
+                ica_node = ica_node + jnp.concatenate([cur["ca"][0], zero])[inv]
+        t_mid = t + 0.5 * dt
+        for (node, pp), pv in zip(electrodes, params["electrodes"]):
+            i_e = pp.current(pv, t_mid, v[node], xp)
+            g_e = pp.conductance(pv, t_mid, v[node], xp)
+            # the electrode current linearised at v: i(v') = i(v) - g_e (v' - v), inward
+            i_tot = i_tot.at[node].add(-i_e)
+            g_tot = g_tot.at[node].add(g_e)
+        c = _bcast(cap_dt, v)
+        d = c + g_tot + _bcast(diag_ax, v)
+        r = (c + g_tot) * v - i_tot
+        x = hines_solve(d, r, g_ax, parent)
+        v_new = 2.0 * x - v if cn else x
+        new_states = []
+        for grp, p, s, env in zip(a.groups, params["mech"], states, envs):
+            if need_ica and "ica" in grp.mech.reads:
+                env = {**env, "ica": ica_node[grp.nodes]}
+            new_states.append(tuple(grp.mech.advance(p, s, v_new[grp.nodes], env, dt, xp)))
+        return (v_new, tuple(new_states)), v_new
+
+    return step
