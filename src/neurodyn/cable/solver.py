@@ -130,6 +130,26 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
     need_ica = any("ica" in grp.mech.reads for grp in a.groups)
     pool = any("cai" in grp.mech.provides for grp in a.groups)
     electrodes = a.electrodes
+    if cn:
+        # zero-area nodes hold no charge: Crank-Nicolson's extrapolation 2 v_half - v would
+        # carry an inconsistency of their old value forward as an undamped alternation, so they
+        # are re-solved from their (charged) neighbours at the new time instead
+        alg = np.nonzero(a.nodes.area == 0)[0]
+        nbr_lists = [[] for _ in alg]
+        pos = {int(k): j for j, k in enumerate(alg)}
+        par = a.nodes.parent
+        for c in range(1, a.n):
+            if int(par[c]) in pos:
+                nbr_lists[pos[int(par[c])]].append((c, a.nodes.g_axial[c]))
+            if c in pos:
+                nbr_lists[pos[c]].append((int(par[c]), a.nodes.g_axial[c]))
+        deg = max(1, max(len(x) for x in nbr_lists))
+        nbr = np.zeros((len(alg), deg), dtype=np.int64)
+        gn = np.zeros((len(alg), deg))
+        for j, lst in enumerate(nbr_lists):
+            for q, (k, gk) in enumerate(lst):
+                nbr[j, q], gn[j, q] = k, gk
+        alg_j, nbr_j, gn_j = jnp.asarray(alg), jnp.asarray(nbr), jnp.asarray(gn)
 
     def step(carry: Any, t: Any, params: Any) -> Any:
         v, states = carry
@@ -169,7 +189,15 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
         d = c + g_tot + _bcast(diag_ax, v)
         r = (c + g_tot) * v - i_tot
         x = hines_solve(d, r, g_ax, parent)
-        v_new = 2.0 * x - v if cn else x
+        if cn:
+            v_new = 2.0 * x - v
+            gsum = gn_j.sum(axis=1)
+            coupled = jnp.einsum("jq,jq...->j...", gn_j, v_new[nbr_j])
+            ga = g_tot[alg_j]
+            v_alg = (ga * v[alg_j] - i_tot[alg_j] + coupled) / (ga + _bcast(gsum, coupled))
+            v_new = v_new.at[alg_j].set(v_alg)
+        else:
+            v_new = x
         new_states = []
         for grp, p, s, env in zip(a.groups, params["mech"], states, envs):
             if need_ica and "ica" in grp.mech.reads:
