@@ -9,6 +9,7 @@ catch neurodyn errors as a family or by kind, and keeps the builtin bases (``Val
 from __future__ import annotations
 
 __all__ = [
+    "MorphologyError",
     "NeurodynError",
     "ParameterError",
     "SimulationError",
@@ -31,6 +32,36 @@ class UnitError(NeurodynError, ValueError):
 
 class SpecError(NeurodynError, ValueError):
     """A TOML simulation spec is malformed; the message gives the key path and the fix."""
+
+
+class MorphologyError(NeurodynError, ValueError):
+    """A morphology file or tree is malformed (SWC/ASC syntax, topology, soma, radii).
+
+    The message names the file, the line number and the sample id where they are known, and ends
+    with a fix.
+
+    Attributes
+    ----------
+    source:
+        File path or description of the input (``""`` if unknown).
+    line:
+        1-based line number in the file (``None`` if not applicable).
+    sample:
+        SWC sample id (``None`` if not applicable).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str = "",
+        line: int | None = None,
+        sample: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.source = source
+        self.line = line
+        self.sample = sample
 
 
 class SimulationError(NeurodynError, RuntimeError):

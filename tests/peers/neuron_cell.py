@@ -25,6 +25,7 @@ from neurodyn.cable.cell import Cell
 __all__ = ["run_neuron"]
 
 h.load_file("stdrun.hoc")
+h.load_file("stdlib.hoc")
 
 _HH = {"g_na": ("gnabar_hh", 1e-3), "g_k": ("gkbar_hh", 1e-3), "g_l": ("gl_hh", 1e-3),
        "e_l": ("el_hh", 1.0)}
@@ -67,7 +68,6 @@ def run_neuron(cell: Cell, t_stop: float, dt: float = 0.025, record: tuple[str, 
         else:
             for x, y, z, d in pts:
                 h.pt3dadd(float(x), float(y), float(z), float(d), sec=sec)
-        sec.nseg = int(a.nodes.nseg[i])
         secs.append(sec)
     for i, s in enumerate(cell.sections):
         if s.parent >= 0:
@@ -75,6 +75,11 @@ def run_neuron(cell: Cell, t_stop: float, dt: float = 0.025, record: tuple[str, 
     ra, cm = cell.property_per_section("ra"), cell.property_per_section("cm")
     for i, sec in enumerate(secs):
         sec.Ra, sec.cm = ra[i], cm[i]
+    # NEURON's own d_lambda rule (stdlib.hoc geom_nseg, d_lambda 0.1 at 100 Hz), for comparison
+    nseg_dlambda = [int((sec.L / (0.1 * h.lambda_f(100, sec=sec)) + 0.9) / 2) * 2 + 1
+                    for sec in secs]
+    for i, sec in enumerate(secs):
+        sec.nseg = int(a.nodes.nseg[i])
     for targets, mech in cell.painted:
         for i in cell.sections_of(targets):
             _insert(secs[i], mech)
@@ -115,7 +120,8 @@ def run_neuron(cell: Cell, t_stop: float, dt: float = 0.025, record: tuple[str, 
         area = [seg.area() for sec in secs for seg in sec]
         ri = [seg.ri() for sec in secs for seg in sec]
         out = {"v": {k: np.array(v) for k, v in recs.items()}, "area": np.array(area),
-               "ri": np.array(ri), "nseg": [sec.nseg for sec in secs]}
+               "ri": np.array(ri), "nseg": [sec.nseg for sec in secs],
+               "nseg_dlambda": nseg_dlambda}
     finally:
         h.celsius, h.dt, h.usetable_hh = old[0], old[1], old[2]
         h.CVode().active(old[3])

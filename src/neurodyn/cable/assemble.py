@@ -77,7 +77,6 @@ def assemble(cell: Cell) -> Assembled:
     ra = cell.property_per_section("ra")
     cm = cell.property_per_section("cm")
     nodes = discretize(secs, cell.nseg, ra, cm, float32_points=cell.conventions == "neuron")
-    n = nodes.n
     membrane = nodes.area > 0
     cm_node = np.array(cm)[nodes.section] * membrane
     af = nodes.area * 1e-5

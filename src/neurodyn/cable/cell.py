@@ -30,7 +30,7 @@ from ..errors import ParameterError
 from .discretize import NsegRule, d_lambda, fixed
 from .point import AbstractPointProcess, SpikeDetector
 
-__all__ = ["Cell", "Location", "PROPERTIES", "parse_location"]
+__all__ = ["PROPERTIES", "Cell", "Location", "parse_location"]
 
 PROPERTIES: dict[str, tuple[str, tuple[float | None, float | None]]] = {
     "cm": ("uF/cm2", (0.0, None)),
@@ -166,8 +166,8 @@ class Cell:
             if bad or v != v:
                 raise ParameterError(f"Cell.set({target!r}, {k}=...) must be in "
                                      f"[{lo}, {hi}] {unit}; got {v!r}.")
-        return dataclasses.replace(self, properties=self.properties + (
-            (tg, tuple((k, float(v)) for k, v in props.items())),))
+        entry = (tg, tuple((k, float(v)) for k, v in props.items()))
+        return dataclasses.replace(self, properties=(*self.properties, entry))
 
     def place(self, where: Any, process: Any) -> Cell:
         """Put a point process (:class:`IClamp`, :class:`SEClamp`, :class:`SpikeDetector`) at
@@ -179,7 +179,7 @@ class Cell:
                                  f"SpikeDetector; got {type(process).__name__}.")
         if not 0.0 <= loc.x <= 1.0:
             raise ParameterError(f"Cell.place: x must be in [0, 1]; got {loc.x!r} in {where!r}.")
-        return dataclasses.replace(self, placed=self.placed + ((loc, process),))
+        return dataclasses.replace(self, placed=(*self.placed, (loc, process)))
 
     # ------------------------------------------------------------------ lookup
     @property

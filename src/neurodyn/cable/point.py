@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from ..params import Described, param
 
-__all__ = ["IClamp", "SEClamp", "SpikeDetector", "AbstractPointProcess"]
+__all__ = ["AbstractPointProcess", "IClamp", "SEClamp", "SpikeDetector"]
 
 _INF = float("inf")
 

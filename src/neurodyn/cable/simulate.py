@@ -48,7 +48,7 @@ class CellSimulator:
         parameters (``"<location>.<Class>.<param>"``)."""
         a = self.assembled
         out = a.param_paths()
-        for (node, pp), (loc, _) in zip(a.electrodes, [x for x in a.cell.placed
+        for (_node, pp), (loc, _) in zip(a.electrodes, [x for x in a.cell.placed
                                                        if not _is_detector(x[1])]):
             out += [f"{loc}.{type(pp).__name__}.{k}" for k in pp.param_specs()]
         return out
@@ -81,7 +81,7 @@ class CellSimulator:
             mech.append(type(grp.mech).Params(**fields))
         elec = []
         placed = [x for x in a.cell.placed if not _is_detector(x[1])]
-        for (node, pp), (loc, _) in zip(a.electrodes, placed):
+        for (_node, pp), (loc, _) in zip(a.electrodes, placed):
             fields = {}
             for name in pp.param_specs():
                 path = f"{loc}.{type(pp).__name__}.{name}"
@@ -124,8 +124,8 @@ class CellSimulator:
             return jax.lax.scan(sample, carry, j * m + jnp.arange(m))
 
         carry, (vs, vdet) = jax.lax.scan(block, carry, jnp.arange(n_blocks))
-        vs = vs.reshape((n_blocks * m,) + vs.shape[2:])
-        vdet = vdet.reshape((n_blocks * m * k,) + vdet.shape[3:])
+        vs = vs.reshape((n_blocks * m, *vs.shape[2:]))
+        vdet = vdet.reshape((n_blocks * m * k, *vdet.shape[3:]))
         v0 = carry_v0 = initial_state(a, params, batch_shape)[0][rec]
         del carry_v0
         trace = jnp.concatenate([v0[None], vs], axis=0)
@@ -140,7 +140,7 @@ def _is_detector(pp: Any) -> bool:
 
 def _divisor_near(n: int, target: int) -> int:
     best = 1
-    for d in range(1, int(math.isqrt(n)) + 1):
+    for d in range(1, math.isqrt(n) + 1):
         if n % d == 0:
             for c in (d, n // d):
                 if abs(c - target) < abs(best - target):
@@ -231,7 +231,7 @@ def simulate_cell(cell: Cell, t_stop: float, dt: float = 0.025, *,
     if sim.assembled.detectors:
         vdet = np.asarray(out["det"])[:, 0]  # [n_steps, *batch]
         thr = sim.assembled.detectors[0][1]
-        v_prev = np.concatenate([np.full((1,) + vdet.shape[1:], float(cell.v_init)), vdet[:-1]])
+        v_prev = np.concatenate([np.full((1, *vdet.shape[1:]), float(cell.v_init)), vdet[:-1]])
         cross = (v_prev < thr) & (vdet >= thr)
         with np.errstate(all="ignore"):
             frac = np.where(cross, (thr - v_prev) / (vdet - v_prev), -1.0)

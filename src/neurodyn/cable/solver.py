@@ -35,7 +35,7 @@ import numpy as np
 from ..math import jax_math
 from .assemble import Assembled, nernst
 
-__all__ = ["hines_solve", "make_step", "initial_state"]
+__all__ = ["hines_solve", "initial_state", "make_step"]
 
 
 def hines_solve(d: Any, r: Any, g: Any, parent: Any) -> Any:
@@ -53,16 +53,21 @@ def hines_solve(d: Any, r: Any, g: Any, parent: Any) -> Any:
         d, r = c
         i = n - 1 - k
         p = parent[i]
-        f = g[i] / d[i]
-        return d.at[p].add(-f * g[i]), r.at[p].add(f * r[i])
+        inv = 1.0 / d[i]
+        f = g[i] * inv
+        # d[i] <- 1/d[i] for the substitution (one division per node)
+        return d.at[p].add(-f * g[i]).at[i].set(inv), r.at[p].add(f * r[i])
 
-    d, r = jax.lax.fori_loop(0, n - 1, eliminate, (d, r))
+    d, r = jax.lax.fori_loop(0, n - 1, eliminate, (d, r), unroll=UNROLL)
     x0 = jnp.zeros_like(r).at[0].set(r[0] / d[0])
 
     def substitute(i: Any, x: Any) -> Any:
-        return x.at[i].set((r[i] + g[i] * x[parent[i]]) / d[i])
+        return x.at[i].set((r[i] + g[i] * x[parent[i]]) * d[i])
 
-    return jax.lax.fori_loop(1, n, substitute, x0)
+    return jax.lax.fori_loop(1, n, substitute, x0, unroll=UNROLL)
+
+
+UNROLL = 1
 
 
 def _env_at(a: Assembled, grp_nodes: np.ndarray, cai_node: Any, eca_node: Any, ica_node: Any,
@@ -108,7 +113,7 @@ def _cai_node(a: Assembled, states: Any) -> Any:
                 return base
             k = grp.mech.states.index("cai")
             cai = states[j][k]
-            pad = jnp.concatenate([cai, jnp.zeros((1,) + cai.shape[1:], cai.dtype)])
+            pad = jnp.concatenate([cai, jnp.zeros((1, *cai.shape[1:]), cai.dtype)])
             sel = jnp.asarray(grp.inv < grp.nodes.size)
             return jnp.where(_bcast(sel, pad), pad[grp.inv], _bcast(base, pad))
     return None
@@ -173,7 +178,7 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
             g_sum = sum(c[1] for c in cur.values())
             afg = _bcast(jnp.asarray(a.af[grp.nodes]), vg)
             inv = jnp.asarray(grp.inv)
-            zero = jnp.zeros((1,) + vg.shape[1:], vg.dtype)
+            zero = jnp.zeros((1, *vg.shape[1:]), vg.dtype)
             i_tot = i_tot + jnp.concatenate([i_sum * afg, zero])[inv]
             g_tot = g_tot + jnp.concatenate([g_sum * afg, zero])[inv]
             if need_ica and has_ca:
