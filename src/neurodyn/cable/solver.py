@@ -42,12 +42,39 @@ def hines_solve(d: Any, r: Any, g: Any, parent: Any) -> Any:
     """Solve the symmetric tree system ``d_i x_i - g_i x_p(i) - sum_c g_c x_c = r_i``.
 
     ``d``, ``r``: ``[node, *batch]``; ``g`` (axial conductance to the parent) and ``parent``
-    (index, every parent before its child): ``[node]``.
+    (index, every parent before its child): ``[node]`` NumPy constants (not differentiated).
+
+    Differentiable in ``d`` and ``r`` with a hand-written adjoint: the matrix is symmetric, so
+    the cotangent ``lam = A^-1 x_bar`` is one more tree solve, ``r_bar = lam`` and
+    ``d_bar = -lam * x`` (instead of reverse-mode through the elimination loops, which stores
+    every intermediate row).
     """
+    import jax
+
+    @jax.custom_vjp
+    def solve(d: Any, r: Any) -> Any:
+        return _hines(d, r, g, parent)
+
+    def fwd(d: Any, r: Any) -> Any:
+        x = _hines(d, r, g, parent)
+        return x, (d, x)
+
+    def bwd(res: Any, x_bar: Any) -> Any:
+        d, x = res
+        lam = _hines(d, x_bar, g, parent)
+        return -lam * x, lam
+
+    solve.defvjp(fwd, bwd)
+    return solve(d, r)
+
+
+def _hines(d: Any, r: Any, g: Any, parent: Any) -> Any:
     import jax
     import jax.numpy as jnp
 
     n = d.shape[0]
+    g = jnp.asarray(g, dtype=d.dtype)
+    parent = jnp.asarray(parent)
 
     def eliminate(k: Any, c: Any) -> Any:
         d, r = c
@@ -124,8 +151,8 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
     import jax.numpy as jnp
 
     xp = jax_math
-    parent = jnp.asarray(np.maximum(a.nodes.parent, 0).astype(np.int32))
-    g_ax = jnp.asarray(a.nodes.g_axial)
+    parent = np.maximum(a.nodes.parent, 0).astype(np.int32)
+    g_ax = np.asarray(a.nodes.g_axial, dtype=np.float64)
     cn = method == "crank_nicolson"
     dt_e = 0.5 * dt if cn else dt
     cap_dt = jnp.asarray(a.cap / dt_e)
