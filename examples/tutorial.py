@@ -102,3 +102,23 @@ print(f"5. COBA network: {r.stats['n_synapses']} synapses, {r.rate('P'):.1f} Hz,
       f"mean ISI CV {np.mean(r.isi_cv('P')):.2f}, loop {r.stats['run_s']:.2f} s")
 fig = nd.plotting.plot_network(r, max_neurons=400)
 fig.savefig(out / "tutorial_network.png", dpi=110)
+
+# --- 6. multi-compartment: a backpropagating action potential in a CA1 pyramidal cell --------
+from neurodyn.cable.examples import ca1_cell  # noqa: E402
+from neurodyn.cable.plotting import (farthest_tip, path_locations, plot_along_path,  # noqa: E402
+                                     plot_voltage_on_morphology, section_locations)
+
+amps, results = {}, {}
+for dendrites in ("passive", "active"):
+    cell = ca1_cell(dendrites)   # hh soma; pas or hh (g_Na 40 mS/cm2) dendrites; 1 ms 2 nA pulse
+    labels, dist = path_locations(cell, farthest_tip(cell, "apical"))
+    r = nd.simulate(cell, 30.0, 0.025, record=labels + section_locations(cell))
+    amps[f"{dendrites} dendrites"] = [r.traces[k].max() - r.traces[k][200] for k in labels]
+    results[dendrites] = (cell, r)
+print(f"6. CA1 bAP at {dist[-1]:.0f} um: {amps['passive dendrites'][-1]:.1f} mV (passive), "
+      f"{amps['active dendrites'][-1]:.1f} mV (active); {r.stats['n_nodes']} nodes, "
+      f"{r.stats['run_s'] * 1e3:.0f} ms")
+fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+plot_along_path(dist, amps, ax=axes[0], title="bAP amplitude along the apical dendrite")
+plot_voltage_on_morphology(*results["active"], ax=axes[1], label="peak V (mV), active")
+fig.savefig(out / "tutorial_bap.png", dpi=110)

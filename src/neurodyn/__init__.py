@@ -9,8 +9,11 @@ Describe a model, simulate it, analyse the result::
 """
 
 from . import analysis as analysis
+from . import cable as cable
+from . import channels as channels
 from . import errors as errors
 from . import models as models
+from . import morphology as morphology
 from . import network as network
 from . import plotting as plotting
 from . import stimuli as stimuli
@@ -24,5 +27,6 @@ from .engine import simulate as simulate
 from .models import SpikeDetector as SpikeDetector
 from .sweep import grid as grid
 
-__all__ = ["Result", "SpikeDetector", "Status", "__version__", "analysis", "citation", "errors",
-           "grid", "models", "network", "plotting", "simulate", "stimuli", "synapses", "units"]
+__all__ = ["Result", "SpikeDetector", "Status", "__version__", "analysis", "cable", "channels",
+           "citation", "errors", "grid", "models", "morphology", "network", "plotting", "simulate",
+           "stimuli", "synapses", "units"]

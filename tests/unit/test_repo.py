@@ -50,5 +50,5 @@ def test_tutorial_script_runs(repo_root, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert "g_K recovered: 30.0" in out.stdout
     names = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert names == ["tutorial_gradient.png", "tutorial_network.png", "tutorial_phase_plane.png",
-                     "tutorial_simulate.png", "tutorial_sweep.png"]
+    assert names == ["tutorial_bap.png", "tutorial_gradient.png", "tutorial_network.png",
+                     "tutorial_phase_plane.png", "tutorial_simulate.png", "tutorial_sweep.png"]

@@ -12,7 +12,7 @@ from .cell import Cell
 from .discretize import fixed
 from .point import IClamp, SpikeDetector
 
-__all__ = ["branched_cell", "branched_morphology"]
+__all__ = ["branched_cell", "branched_morphology", "ca1_cell", "ca1_morphology"]
 
 
 def branched_morphology(levels: int = 6) -> object:
@@ -56,4 +56,40 @@ def branched_cell(rates: str = "exact", conventions: str = "exact", amp: float =
             .paint("apical", Passive(g=0.1, e=-65.0))
             .set("soma", e_na=50.0, e_k=-77.0)
             .place("soma(0.5)", IClamp(amp=amp, delay=100.0, dur=800.0))
+            .place("soma(0.5)", SpikeDetector(threshold=0.0)))
+
+
+def ca1_morphology() -> object:
+    """The CA1 pyramidal cell n120 (NeuroMorpho.Org, Turner archive) shipped with neurodyn."""
+    from importlib.resources import files
+
+    from ..morphology import read_swc
+
+    return read_swc(str(files("neurodyn") / "data" / "morphologies" / "ca1_n120.swc"))
+
+
+def ca1_cell(dendrites: str = "passive", amp: float = 2.0, delay: float = 5.0,
+             dur: float = 1.0) -> Cell:
+    """CA1 pyramidal cell with NEURON's ``hh`` in the soma and ``dendrites``:
+
+    * ``"passive"``: ``pas`` (g = 0.05 mS/cm², e = −65 mV) on apical and basal dendrites;
+    * ``"active"``: ``hh`` at reduced density (g_Na 40, g_K 12, g_L 0.05 mS/cm², E_L −65 mV),
+      which carries a backpropagating action potential (Stuart & Sakmann 1994).
+
+    Ra 150 Ω·cm, cm 1 µF/cm², 6.3 °C, d_lambda = 0.1; an ``IClamp`` of ``amp`` nA for ``dur``
+    ms at ``delay`` ms in the soma (one action potential) and a spike detector there.
+    """
+    from .discretize import d_lambda
+
+    if dendrites == "passive":
+        dend = Passive(g=0.05, e=-65.0)
+    elif dendrites == "active":
+        dend = HH(g_na=40.0, g_k=12.0, g_l=0.05, e_l=-65.0)
+    else:
+        raise ValueError(f"ca1_cell: dendrites must be 'passive' or 'active'; got {dendrites!r}.")
+    return (Cell(ca1_morphology(), ra=150.0, cm=1.0, v_init=-65.0, celsius=6.3,
+                 nseg=d_lambda(0.1))
+            .paint("soma", HH())
+            .paint(["apical", "basal"], dend)
+            .place("soma(0.5)", IClamp(amp=amp, delay=delay, dur=dur))
             .place("soma(0.5)", SpikeDetector(threshold=0.0)))

@@ -177,7 +177,8 @@ def build(cell: Cell, t_stop: float, dt: float = 0.025, *, record: Sequence[Any]
     locs = [parse_location(r) for r in record]
     nodes = np.array([a.nodes.node_at(cell.section_index(lc.section), lc.x) for lc in locs],
                      dtype=np.int64)
-    return CellSimulator(a, float(t_stop), float(dt), nodes, tuple(str(lc) for lc in locs), k,
+    labels = tuple(r if isinstance(r, str) else str(lc) for r, lc in zip(record, locs))
+    return CellSimulator(a, float(t_stop), float(dt), nodes, labels, k,
                          n_samples, method, int(checkpoint))
 
 

@@ -141,6 +141,24 @@ def simulate(
             model, t_stop, dt, record=None if record == ("v",) else record, record_dt=record_dt,
             method=method, seed=seed, dtype=dtype, progress=progress, throw=throw,
             chunk_steps=chunk_steps, batch=batch)
+    from ..cable.cell import Cell
+
+    if isinstance(model, Cell):
+        from ..cable.simulate import simulate_cell
+
+        extra = {"stimulus": stimulus is not None, "init": bool(init),
+                 "spikes": spikes is not True}
+        bad = [k for k, v in extra.items() if v]
+        if bad:
+            raise ParameterError(
+                f"simulate(cell): {', '.join(bad)} apply to point models. Fix: place stimuli "
+                "and spike detectors on the cell (cell.place('soma(0.5)', IClamp(...)))."
+            )
+        return simulate_cell(
+            model, _positive_time(t_stop, "t_stop"), _positive_time(dt, "dt"),
+            record=("soma(0.5)",) if record == ("v",) else record,
+            record_dt=None if record_dt is None else _positive_time(record_dt, "record_dt"),
+            method=method or "backward_euler", batch=batch, throw=throw)
     if not isinstance(model, AbstractNeuronModel):
         raise ParameterError(
             f"simulate: model must be a neurodyn model (e.g. neurodyn.models.HodgkinHuxley()); "
