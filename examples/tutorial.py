@@ -105,8 +105,13 @@ fig.savefig(out / "tutorial_network.png", dpi=110)
 
 # --- 6. multi-compartment: a backpropagating action potential in a CA1 pyramidal cell --------
 from neurodyn.cable.examples import ca1_cell  # noqa: E402
-from neurodyn.cable.plotting import (farthest_tip, path_locations, plot_along_path,  # noqa: E402
-                                     plot_voltage_on_morphology, section_locations)
+from neurodyn.cable.plotting import (  # noqa: E402
+    farthest_tip,
+    path_locations,
+    plot_along_path,
+    plot_voltage_on_morphology,
+    section_locations,
+)
 
 amps, results = {}, {}
 for dendrites in ("passive", "active"):

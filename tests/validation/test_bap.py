@@ -14,8 +14,13 @@ import pytest
 
 from neurodyn.cable import simulate_cell
 from neurodyn.cable.examples import ca1_cell
-from neurodyn.cable.plotting import (farthest_tip, path_locations, plot_along_path,
-                                     plot_voltage_on_morphology, section_locations)
+from neurodyn.cable.plotting import (
+    farthest_tip,
+    path_locations,
+    plot_along_path,
+    plot_voltage_on_morphology,
+    section_locations,
+)
 
 pytestmark = pytest.mark.validation
 
