@@ -3,7 +3,6 @@ compatible discretisation and time stepping."""
 
 from .assemble import Assembled as Assembled
 from .assemble import assemble as assemble
-from .assemble import nernst as nernst
 from .cell import Cell as Cell
 from .cell import Location as Location
 from .discretize import Nodes as Nodes
@@ -21,4 +20,4 @@ from .solver import hines_solve as hines_solve
 
 __all__ = ["Assembled", "Cell", "CellSimulator", "IClamp", "Location", "Nodes", "SEClamp",
            "SpikeDetector", "assemble", "build", "d_lambda", "discretize", "fixed", "hines_solve",
-           "max_length", "nernst", "simulate_cell"]
+           "max_length", "simulate_cell"]

@@ -22,15 +22,6 @@ from .point import AbstractPointProcess, SpikeDetector
 
 __all__ = ["Assembled", "MechGroup", "assemble"]
 
-FARADAY = 96485.33212  # C/mol (NEURON 9 uses the 2019 SI value)
-R_GAS = 8.314462618  # J/(mol K)
-
-
-def nernst(c_in: Any, c_out: Any, valence: float, celsius: float, xp: Any = np) -> Any:
-    """Reversal potential (mV) of an ion with concentrations in mM (inside, outside)."""
-    return 1e3 * R_GAS * (celsius + 273.15) / (valence * FARADAY) * xp.log(c_out / c_in)
-
-
 @dataclass
 class MechGroup:
     """All nodes carrying one mechanism class (with one set of options)."""

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..channels._base import AbstractMechanism
+from ..channels.nernst import nernst
 from ..errors import ParameterError
+from ..math import numpy_math
 from .discretize import NsegRule, d_lambda, fixed
 from .point import AbstractPointProcess, SpikeDetector
 
@@ -45,8 +47,8 @@ PROPERTIES: dict[str, tuple[str, tuple[float | None, float | None]]] = {
 
 _DEFAULTS = {"cm": 1.0, "ra": 35.4, "e_na": 50.0, "e_k": -77.0, "e_ca": 132.4579341637009,
              "cai": 5e-5, "cao": 2.0}
-# NEURON's defaults: Ra 35.4 ohm cm, cm 1 uF/cm2, ena 50, ek -77 mV, cai 5e-5, cao 2 mM and
-# eca = Nernst(5e-5, 2) at 6.3 degC
+# NEURON's defaults: Ra 35.4 ohm cm, cm 1 uF/cm2, ena 50, ek -77, eca 132.4579341637009 mV
+# (DEF_eca, a fixed value), cai 5e-5, cao 2 mM
 
 
 @dataclass(frozen=True)

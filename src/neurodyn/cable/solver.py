@@ -32,8 +32,9 @@ from typing import Any
 
 import numpy as np
 
+from ..channels.nernst import nernst
 from ..math import jax_math
-from .assemble import Assembled, nernst
+from .assemble import Assembled
 
 __all__ = ["hines_solve", "initial_state", "make_step"]
 
@@ -162,6 +163,8 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
     need_ica = any("ica" in grp.mech.reads for grp in a.groups)
     pool = any("cai" in grp.mech.provides for grp in a.groups)
     electrodes = a.electrodes
+    writers = [j for j, grp in enumerate(a.groups) if grp.mech.provides]
+    readers = [j for j in range(len(a.groups)) if j not in writers]
     if cn:
         # zero-area nodes hold no charge: Crank-Nicolson's extrapolation 2 v_half - v would
         # carry an inconsistency of their old value forward as an undamped alternation, so they
@@ -189,7 +192,7 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
         eca_node = None
         if a.dynamic_eca:
             cai = cai_node if cai_node is not None else _bcast(jnp.asarray(a.env["cai"]), v)
-            eca_node = nernst(cai, _bcast(jnp.asarray(a.env["cao"]), v), 2.0, celsius, jnp)
+            eca_node = nernst(cai, _bcast(jnp.asarray(a.env["cao"]), v), 2.0, celsius, xp)
         i_tot = jnp.zeros_like(v)
         g_tot = jnp.zeros_like(v)
         ica_node = jnp.zeros_like(v) if need_ica else None
@@ -230,11 +233,16 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
             v_new = v_new.at[alg_j].set(v_alg)
         else:
             v_new = x
-        new_states = []
-        for grp, p, s, env in zip(a.groups, params["mech"], states, envs):
+        # NEURON advances the mechanisms that write a concentration first (nrn_writes_conc in
+        # init.cpp), so the calcium readers see the pool's new cai within the same step
+        new_states: list[Any] = list(states)
+        for j in writers + readers:
+            grp, p, s, env = a.groups[j], params["mech"][j], states[j], envs[j]
             if need_ica and "ica" in grp.mech.reads:
                 env = {**env, "ica": ica_node[grp.nodes]}
-            new_states.append(tuple(grp.mech.advance(p, s, v_new[grp.nodes], env, dt, xp)))
+            if pool and j in readers and "cai" in grp.mech.reads:
+                env = {**env, "cai": _cai_node(a, new_states)[grp.nodes]}
+            new_states[j] = tuple(grp.mech.advance(p, s, v_new[grp.nodes], env, dt, xp))
         return (v_new, tuple(new_states)), v_new
 
     return step
