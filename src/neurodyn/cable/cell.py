@@ -26,9 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..channels._base import AbstractMechanism
-from ..channels.nernst import nernst
 from ..errors import ParameterError
-from ..math import numpy_math
 from .discretize import NsegRule, d_lambda, fixed
 from .point import AbstractPointProcess, SpikeDetector
 
