@@ -22,3 +22,54 @@ def reference_dir() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+def _neuron_mechanism_order() -> list[str]:
+    from neuron import h
+
+    mt = h.MechanismType(0)
+    name = h.ref("")
+    out = []
+    for i in range(int(mt.count())):
+        mt.select(i)
+        mt.selected(name)
+        out.append(name[0])
+    return out
+
+
+@pytest.fixture(scope="session")
+def nrn_mechanisms(tmp_path_factory) -> list[str]:
+    """Compile the NMODL peers of tests/peers/mod once per session and load them into NEURON;
+    returns NEURON's mechanism order. Skips when NEURON or a compiler is missing."""
+    import shutil
+    import subprocess
+    import sys
+
+    pytest.importorskip("neuron", reason="NEURON is not installed (pip install neuron)")
+    mod_dir = Path(__file__).parent / "peers" / "mod"
+    wanted = {f.stem for f in mod_dir.glob("nd_*.mod")}
+    if wanted <= set(_neuron_mechanism_order()):  # already loaded in this process
+        return _neuron_mechanism_order()
+    exe = shutil.which("nrnivmodl") or str(Path(sys.executable).parent / "nrnivmodl")
+    if not Path(exe).exists():
+        pytest.skip("nrnivmodl not found (it comes with `pip install neuron`); cannot compile "
+                    "the NMODL peers")
+    out = tmp_path_factory.mktemp("nd_nrnmech")
+    for f in sorted(mod_dir.glob("nd_*.mod")):
+        shutil.copy(f, out / f.name)
+    try:
+        proc = subprocess.run([exe], cwd=out, capture_output=True, text=True, timeout=600,
+                              env={**os.environ, "PATH": f"{Path(exe).parent}:{os.environ['PATH']}"})
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"nrnivmodl could not run ({exc}); cannot compile the NMODL peers")
+    if proc.returncode != 0:
+        pytest.skip("nrnivmodl failed to compile tests/peers/mod (a C++ compiler and make are "
+                    f"needed):\n{(proc.stdout + proc.stderr)[-2000:]}")
+    import neuron
+
+    if not neuron.load_mechanisms(str(out)):
+        pytest.skip(f"neuron.load_mechanisms({out}) failed")
+    order = _neuron_mechanism_order()
+    missing = wanted - set(order)
+    assert not missing, f"compiled but not registered: {missing}"
+    return order

@@ -22,6 +22,7 @@ pytest.importorskip("neuron", reason="NEURON is not installed (pip install neuro
 
 from neurodyn.cable import Cell, IClamp, assemble, d_lambda, simulate_cell
 from neurodyn.cable.examples import branched_cell
+from neurodyn.channels import Ih
 from neurodyn.channels.hh import HH
 from neurodyn.channels.passive import Passive
 from neurodyn.morphology import read
@@ -115,6 +116,35 @@ def test_ca1_exact_rates(reference_dir) -> None:
             assert res[k]["sub"] < 0.1, (k, table, res[k])
         s = res["soma(0.5)"]
         assert s["n"] == (10, 10) and s["dt_spike"] < 0.2, s
+
+
+def _ca1_active(rates: str, conventions: str, reference_dir) -> Cell:
+    """CA1 with Na/K (hh, reduced density) and Ih in the dendrites."""
+    morph = read(reference_dir / "morphologies" / "morph_ca1_n120.swc")
+    dend = ["apical", "basal"]
+    return (Cell(morph, ra=150.0, cm=1.0, v_init=-65.0, celsius=6.3, nseg=d_lambda(0.1),
+                 conventions=conventions)
+            .paint("soma", HH(rates=rates))
+            .paint(dend, HH(rates=rates, g_na=40.0, g_k=12.0, g_l=0.05, e_l=-65.0),
+                   Ih(g_max=0.05))
+            .set("soma", e_na=50.0, e_k=-77.0)
+            .place("soma(0.5)", IClamp(amp=0.8, delay=50.0, dur=400.0)))
+
+
+def test_ca1_active_dendrites_with_ih(nrn_mechanisms, reference_dir) -> None:
+    rec = ["soma(0.5)", "apic[40](0.5)", "dend[10](1)"]
+    res = _compare(_ca1_active("neuron_table", "neuron", reference_dir), 500.0, rec)
+    for k in rec:
+        assert res[k]["max"] < 1e-3, (k, res[k])
+    n = res["soma(0.5)"]["n"]
+    assert n[0] == n[1] >= 5
+    cell = _ca1_active("exact", "exact", reference_dir)
+    res = _compare(cell, 500.0, rec, use_table=False)
+    for k in rec:
+        assert res[k]["sub"] < 0.1, (k, res[k])
+    s = res["soma(0.5)"]
+    assert s["n"][0] == s["n"][1] and s["dt_spike"] < 0.2, s
+    print("CA1 active + Ih:", {k: (f"{res[k]['max']:.2g} mV", res[k]["n"]) for k in rec})
 
 
 def test_ca1_geometry_and_d_lambda(reference_dir) -> None:

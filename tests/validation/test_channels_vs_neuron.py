@@ -47,10 +47,6 @@ plus the mechanism(s), fixed step ``dt = 0.025`` ms.
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -100,47 +96,6 @@ G_CLAMP = {"ih": 1.0, "cat": 2.0, "cahva": 1.0, "im": 1.0, "nap": 1.0, "ka": 10.
 NON_DEFAULT = {"ih": {"e_rev": -40.0}, "ka": {"q10": 3.0, "t_ref": 22.0}}
 
 
-# --------------------------------------------------------------------------- NEURON set-up
-def _neuron_mechanism_order() -> list[str]:
-    mt = h.MechanismType(0)
-    name = h.ref("")
-    out = []
-    for i in range(int(mt.count())):
-        mt.select(i)
-        mt.selected(name)
-        out.append(name[0])
-    return out
-
-
-@pytest.fixture(scope="session")
-def nrn_mechanisms(tmp_path_factory) -> list[str]:
-    """Compile tests/peers/mod once per session and load it; NEURON's mechanism order."""
-    wanted = {f"nd_{n}" for n in MECHANISMS}
-    if wanted <= set(_neuron_mechanism_order()):  # already loaded in this process
-        return _neuron_mechanism_order()
-    exe = shutil.which("nrnivmodl") or str(Path(sys.executable).parent / "nrnivmodl")
-    if not Path(exe).exists():
-        pytest.skip("nrnivmodl not found (it comes with `pip install neuron`); cannot compile "
-                    "the NMODL peers")
-    out = tmp_path_factory.mktemp("nd_nrnmech")
-    for f in sorted(MOD_DIR.glob("nd_*.mod")):
-        shutil.copy(f, out / f.name)
-    try:
-        proc = subprocess.run([exe], cwd=out, capture_output=True, text=True, timeout=600,
-                              env={**os.environ, "PATH": f"{Path(exe).parent}:{os.environ['PATH']}"})
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.skip(f"nrnivmodl could not run ({exc}); cannot compile the NMODL peers")
-    if proc.returncode != 0:
-        pytest.skip("nrnivmodl failed to compile tests/peers/mod (a C++ compiler and make are "
-                    f"needed):\n{(proc.stdout + proc.stderr)[-2000:]}")
-    import neuron
-
-    if not neuron.load_mechanisms(str(out)):
-        pytest.skip(f"neuron.load_mechanisms({out}) failed")
-    order = _neuron_mechanism_order()
-    missing = wanted - set(order)
-    assert not missing, f"compiled but not registered: {missing}"
-    return order
 
 
 @contextmanager

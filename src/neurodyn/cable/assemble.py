@@ -57,6 +57,19 @@ class Assembled:
     def param_paths(self) -> list[str]:
         return [p for g in self.groups for p in g.labels]
 
+    def constants_key(self) -> str:
+        """Digest of the numbers a compiled run bakes in (geometry, capacitances, ion
+        environment, v_init, temperature)."""
+        import hashlib
+
+        hsh = hashlib.sha256()
+        for arr in (self.nodes.g_axial, self.cap, self.af, self.diag_axial,
+                    *(self.env[k] for k in sorted(self.env))):
+            hsh.update(np.ascontiguousarray(arr, dtype=np.float64).tobytes())
+        hsh.update(repr((float(self.cell.v_init), float(self.cell.celsius), self.cell.e_ca,
+                         tuple(g.mech.static_key() for g in self.groups))).encode())
+        return hsh.hexdigest()
+
     def structure_key(self) -> tuple[Any, ...]:
         return (self.n, self.nodes.parent.tobytes(), tuple(g.key for g in self.groups),
                 tuple((n, type(pp)) for n, pp in self.electrodes), tuple(n for n, _ in self.detectors),

@@ -94,11 +94,15 @@ class CellSimulator:
             ) -> dict[str, Any]:
         """Recorded voltages ``{"v": [n_record, *batch, n_samples], "det": [n_steps, n_det,
         *batch]}`` (JAX arrays; traceable)."""
+
+        return self.run_params(self.params(values, batch_shape), batch_shape)
+
+    def run_params(self, params: Any, batch_shape: tuple[int, ...] = ()) -> dict[str, Any]:
+        """:meth:`run` from a full parameter pytree (:meth:`params`)."""
         import jax
         import jax.numpy as jnp
 
         a = self.assembled
-        params = self.params(values, batch_shape)
         step = make_step(a, self.dt, self.method)
         carry = initial_state(a, params, batch_shape)
         rec = jnp.asarray(self.record_nodes)
@@ -209,16 +213,17 @@ def simulate_cell(cell: Cell, t_stop: float, dt: float = 0.025, *,
     batch_shape = shapes.pop() if shapes else ()
     sim.params(batch, batch_shape)  # validates paths
     build_s = time.perf_counter() - wall0
-    key = (sim.assembled.structure_key(), sim.dt, sim.n_samples, sim.steps_per_sample,
-           sim.method, batch_shape, tuple(sorted(batch)), sim.record_nodes.tobytes(),
-           tuple(type(pp) for _, pp in sim.assembled.electrodes))
+    # parameters are arguments of the compiled function; everything else it bakes in
+    # (structure, geometry, ion environment, v_init, temperature) is in the key
+    key = (sim.assembled.structure_key(), sim.assembled.constants_key(), sim.dt, sim.n_samples,
+           sim.steps_per_sample, sim.method, batch_shape, sim.record_nodes.tobytes())
     fn = _JIT_CACHE.get(key)
     if fn is None:
-        fn = jax.jit(lambda vals: sim.run(vals, batch_shape))
+        fn = jax.jit(lambda params: sim.run_params(params, batch_shape))
         _JIT_CACHE[key] = fn
     t0 = time.perf_counter()
-    vals = {k: jnp.asarray(v, dtype=float) for k, v in batch.items()}
-    out = fn(vals)
+    params = sim.params({k: jnp.asarray(v, dtype=float) for k, v in batch.items()}, batch_shape)
+    out = fn(params)
     v = np.asarray(out["v"])
     run_s = time.perf_counter() - t0
     if not np.all(np.isfinite(v)):
