@@ -77,20 +77,30 @@ def _hines(d: Any, r: Any, g: Any, parent: Any) -> Any:
     g = jnp.asarray(g, dtype=d.dtype)
     parent = jnp.asarray(parent)
 
+    # rows are read and written with dynamic_(update_)index_in_dim, which XLA updates in place
+    # inside the loop; `.at[p].add` on a [node, batch] array becomes a scatter that copies the
+    # whole array every iteration (O(n^2 B) per solve)
+    take = jax.lax.dynamic_index_in_dim
+    put = jax.lax.dynamic_update_index_in_dim
+
     def eliminate(k: Any, c: Any) -> Any:
         d, r = c
         i = n - 1 - k
         p = parent[i]
-        inv = 1.0 / d[i]
+        inv = 1.0 / take(d, i, keepdims=False)
         f = g[i] * inv
+        d = put(d, take(d, p, keepdims=False) - f * g[i], p, 0)
+        r = put(r, take(r, p, keepdims=False) + f * take(r, i, keepdims=False), p, 0)
         # d[i] <- 1/d[i] for the substitution (one division per node)
-        return d.at[p].add(-f * g[i]).at[i].set(inv), r.at[p].add(f * r[i])
+        return put(d, inv, i, 0), r
 
     d, r = jax.lax.fori_loop(0, n - 1, eliminate, (d, r), unroll=UNROLL)
     x0 = jnp.zeros_like(r).at[0].set(r[0] / d[0])
 
     def substitute(i: Any, x: Any) -> Any:
-        return x.at[i].set((r[i] + g[i] * x[parent[i]]) * d[i])
+        xi = (take(r, i, keepdims=False) + g[i] * take(x, parent[i], keepdims=False)) \
+            * take(d, i, keepdims=False)
+        return put(x, xi, i, 0)
 
     return jax.lax.fori_loop(1, n, substitute, x0, unroll=UNROLL)
 
