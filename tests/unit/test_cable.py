@@ -152,3 +152,17 @@ def test_non_finite_voltage_is_an_error():
     cell = branched_cell().place("soma(0.5)", IClamp(amp=1e308, delay=0.0, dur=5.0))
     with pytest.raises(SimulationError, match="non-finite"):
         simulate_cell(cell, 10.0, 0.025)
+
+
+def test_simulator_runs_under_jit_vmap_and_grad():
+    import jax
+    import jax.numpy as jnp
+
+    sim = build(branched_cell(), 120.0, 0.025, record=["soma(0.5)"], record_dt=0.5)
+    g_na = jnp.array([100.0, 120.0, 140.0])
+    vm = jax.jit(jax.vmap(lambda g: sim.run({"soma.hh.g_na": g})["v"][0]))(g_na)
+    for j in range(3):
+        single = sim.run({"soma.hh.g_na": g_na[j]})["v"][0]
+        np.testing.assert_allclose(vm[j], single, atol=1e-9)
+    grad = jax.grad(lambda g: jnp.sum(sim.run({"soma.hh.g_na": g})["v"][0]))(120.0)
+    assert np.isfinite(grad) and grad != 0.0
