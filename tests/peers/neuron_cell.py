@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from neuron import h
 
-from neurodyn.cable import IClamp, SEClamp, assemble
+from neurodyn.cable import IClamp, SEClamp, SynapticInput, assemble
 from neurodyn.cable.cell import Cell, parse_location
 
 __all__ = ["NeuronCell", "run_neuron"]
@@ -100,6 +100,8 @@ class NeuronCell:
                 clamp.amp1, clamp.rs = float(pp.amp), float(pp.rs)
                 clamp.dur1 = float(pp.dur) if np.isfinite(pp.dur) else 1e9
                 self.points.append(clamp)
+            elif isinstance(pp, SynapticInput):
+                self._synapse(seg, pp)
         self.recs = {}
         for r in record:
             loc = parse_location(r)
@@ -107,6 +109,21 @@ class NeuronCell:
             vec.record(secs[cell.section_index(loc.section)](loc.x)._ref_v, record_dt)
             self.recs[r] = vec
         self.secs = secs
+
+    def _synapse(self, seg: Any, pp: SynapticInput) -> None:
+        """An ``ExpSyn`` (neurodyn ``Exp``, conductance mode) fed by one ``NetStim`` per spike
+        through a ``NetCon`` of delay 1 ms (weight in uS)."""
+        if type(pp.synapse).__name__ != "Exp" or not pp.synapse.conductance_based:
+            raise NotImplementedError("the NEURON peer maps only Exp conductance synapses")
+        syn = h.ExpSyn(seg)
+        syn.tau, syn.e = float(pp.synapse.tau), float(pp.synapse.e_rev)
+        self.points.append(syn)
+        for ts in pp.times:
+            ns = h.NetStim()
+            ns.number, ns.start, ns.noise = 1, float(ts) - 1.0, 0
+            nc = h.NetCon(ns, syn)
+            nc.delay, nc.weight[0] = 1.0, pp.weight * 1e-3
+            self.points += [ns, nc]
 
     def _set(self, sec: Any, mech: Any, param: str, value: float) -> None:
         name, f = _neuron_name(mech, param)

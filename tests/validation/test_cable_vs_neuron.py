@@ -173,3 +173,20 @@ def test_asc_interneuron_neuron_conventions(reference_dir) -> None:
     for k in rec:
         assert res[k]["max"] < 1e-3, (k, res[k])
     assert res["soma(0.5)"]["n"][0] >= 3
+
+
+# ---------------------------------------------------------------- synapses at locations
+def test_synaptic_inputs_match_neuron_expsyn() -> None:
+    from neurodyn.cable import SynapticInput
+    from neurodyn.synapses import Exp
+
+    cell = (branched_cell(rates="neuron_table", conventions="neuron", amp=0.0)
+            .place("dend_3_2(0.5)", SynapticInput(Exp(tau=2.0, e_rev=0.0),
+                                                  times=[20.0, 35.5, 50.0, 52.0, 53.0], weight=30.0))
+            .place("dend_5_7(1)", SynapticInput(Exp(tau=8.0, e_rev=-80.0), times=[40.0, 60.0],
+                                                weight=10.0)))
+    rec = ["soma(0.5)", "dend_3_2(0.5)", "dend_5_7(1)"]
+    res = _compare(cell, 100.0, rec)
+    for k in rec:
+        assert res[k]["max"] < 1e-3, (k, res[k])
+    assert res["dend_3_2(0.5)"]["n"] == (0, 0)

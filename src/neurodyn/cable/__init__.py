@@ -13,11 +13,12 @@ from .discretize import max_length as max_length
 from .point import IClamp as IClamp
 from .point import SEClamp as SEClamp
 from .point import SpikeDetector as SpikeDetector
+from .point import SynapticInput as SynapticInput
 from .simulate import CellSimulator as CellSimulator
 from .simulate import build as build
 from .simulate import simulate_cell as simulate_cell
 from .solver import hines_solve as hines_solve
 
 __all__ = ["Assembled", "Cell", "CellSimulator", "IClamp", "Location", "Nodes", "SEClamp",
-           "SpikeDetector", "assemble", "build", "d_lambda", "discretize", "fixed", "hines_solve",
-           "max_length", "simulate_cell"]
+           "SpikeDetector", "SynapticInput", "assemble", "build", "d_lambda", "discretize", "fixed",
+           "hines_solve", "max_length", "simulate_cell"]

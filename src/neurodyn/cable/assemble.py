@@ -18,7 +18,7 @@ from ..channels._base import AbstractMechanism
 from ..errors import ParameterError
 from .cell import Cell
 from .discretize import Nodes, discretize
-from .point import AbstractPointProcess, SpikeDetector
+from .point import AbstractPointProcess, SpikeDetector, SynapticInput
 
 __all__ = ["Assembled", "MechGroup", "assemble"]
 
@@ -49,6 +49,7 @@ class Assembled:
     electrodes: list[tuple[int, AbstractPointProcess]]
     detectors: list[tuple[int, float]]
     dynamic_eca: bool
+    synapses: list[tuple[int, SynapticInput]] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -73,7 +74,8 @@ class Assembled:
     def structure_key(self) -> tuple[Any, ...]:
         return (self.n, self.nodes.parent.tobytes(), tuple(g.key for g in self.groups),
                 tuple((n, type(pp)) for n, pp in self.electrodes), tuple(n for n, _ in self.detectors),
-                self.dynamic_eca)
+                self.dynamic_eca,
+                tuple((n, sy.synapse.static_key()) for n, sy in self.synapses))
 
 
 def assemble(cell: Cell) -> Assembled:
@@ -99,15 +101,17 @@ def assemble(cell: Cell) -> Assembled:
             if r not in ("e_na", "e_k", "e_ca", "cai", "cao", "ica", "celsius"):
                 raise ParameterError(f"{type(g.mech).__name__} reads {r!r}, which a cell does "
                                      "not provide.")
-    electrodes, detectors = [], []
+    electrodes, detectors, synapses = [], [], []
     for loc, pp in cell.placed:
         node = nodes.node_at(cell.section_index(loc.section), loc.x)
         if isinstance(pp, SpikeDetector):
             detectors.append((node, float(pp.threshold)))
+        elif isinstance(pp, SynapticInput):
+            synapses.append((node, pp))
         else:
             electrodes.append((node, pp))
     return Assembled(cell, nodes, cap, af, diag, groups, env, electrodes, detectors,
-                     cell.e_ca == "nernst")
+                     cell.e_ca == "nernst", synapses)
 
 
 def _groups(cell: Cell, nodes: Nodes, membrane: np.ndarray) -> list[MechGroup]:

@@ -28,7 +28,7 @@ from typing import Any
 from ..channels._base import AbstractMechanism
 from ..errors import ParameterError
 from .discretize import NsegRule, d_lambda, fixed
-from .point import AbstractPointProcess, SpikeDetector
+from .point import AbstractPointProcess, SpikeDetector, SynapticInput
 
 __all__ = ["PROPERTIES", "Cell", "Location", "parse_location"]
 
@@ -170,13 +170,13 @@ class Cell:
         return dataclasses.replace(self, properties=(*self.properties, entry))
 
     def place(self, where: Any, process: Any) -> Cell:
-        """Put a point process (:class:`IClamp`, :class:`SEClamp`, :class:`SpikeDetector`) at
-        a location."""
+        """Put a point process (:class:`IClamp`, :class:`SEClamp`, :class:`SynapticInput`,
+        :class:`SpikeDetector`) at a location."""
         loc = parse_location(where)
         self.section_index(loc.section)
-        if not isinstance(process, AbstractPointProcess | SpikeDetector):
-            raise ParameterError(f"Cell.place({where!r}, ...) expects IClamp, SEClamp or "
-                                 f"SpikeDetector; got {type(process).__name__}.")
+        if not isinstance(process, AbstractPointProcess | SpikeDetector | SynapticInput):
+            raise ParameterError(f"Cell.place({where!r}, ...) expects IClamp, SEClamp, "
+                                 f"SynapticInput or SpikeDetector; got {type(process).__name__}.")
         if not 0.0 <= loc.x <= 1.0:
             raise ParameterError(f"Cell.place: x must be in [0, 1]; got {loc.x!r} in {where!r}.")
         return dataclasses.replace(self, placed=(*self.placed, (loc, process)))

@@ -6,8 +6,12 @@ resistance in MΩ.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
+
+from ..errors import ParameterError
 from ..params import Described, param
 
 __all__ = ["AbstractPointProcess", "IClamp", "SEClamp", "SpikeDetector"]
@@ -89,3 +93,43 @@ class SpikeDetector(Described):
 
     kind: ClassVar[str] = "detector"
     threshold: float = param(0.0, unit="mV", bounds=(-200.0, 200.0), doc="detection threshold")
+
+
+@dataclass(frozen=True, eq=False)
+class SynapticInput:
+    """A synapse at a location, driven by given presynaptic spike times.
+
+    ``synapse`` is a linear synapse model of :mod:`neurodyn.synapses` (``Exp``, ``Alpha``,
+    ``BiExp``); conductance-based ones inject ``g (e_rev - v)`` with ``g`` in nS (treated
+    implicitly in the voltage solve, like NEURON's ``ExpSyn``), current-based ones their current
+    in pA. ``weight`` is the peak conductance (nS) or current (pA) per spike; ``times`` (ms) are
+    the presynaptic spikes: a spike at ``t_s`` is added at the start of the first step at or after
+    it (``ceil(t_s/dt)``), its conductance then held over each step and decayed exactly.
+    """
+
+    synapse: Any
+    times: Any
+    weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        from ..synapses._base import LinearSynapse
+
+        if not isinstance(self.synapse, LinearSynapse):
+            raise ParameterError(f"SynapticInput.synapse must be a linear synapse (Exp, Alpha, "
+                                 f"BiExp); got {type(self.synapse).__name__}.")
+        t = np.sort(np.atleast_1d(np.asarray(self.times, dtype=np.float64)))
+        if not np.all(np.isfinite(t)) or np.any(t < 0):
+            raise ParameterError("SynapticInput.times must be finite spike times >= 0 ms; got "
+                                 f"{np.asarray(self.times)!r}. Fix: give times in ms from 0.")
+        w = float(self.weight)
+        if self.synapse.conductance_based and not w >= 0:
+            raise ParameterError(f"SynapticInput.weight of a conductance synapse must be >= 0 nS; "
+                                 f"got {self.weight!r}. Fix: an inhibitory synapse has a negative "
+                                 "e_rev, not a negative weight.")
+        object.__setattr__(self, "times", t)
+        object.__setattr__(self, "weight", w)
+
+    def arrivals(self, n_steps: int, dt: float) -> np.ndarray:
+        """Spikes added at the start of each step."""
+        k = np.ceil(self.times / dt - 1e-9).astype(np.int64)
+        return np.bincount(k[k < n_steps], minlength=n_steps).astype(np.float64)

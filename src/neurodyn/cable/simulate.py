@@ -45,12 +45,14 @@ class CellSimulator:
 
     def param_paths(self) -> list[str]:
         """Paths of painted parameters (``"<target>.<mechanism>.<param>"``) and of point-process
-        parameters (``"<location>.<Class>.<param>"``)."""
+        parameters (``"<location>.<Class>.<param>"``), and synaptic weights
+        (``"synapse[<j>].weight"``, in order of placement)."""
         a = self.assembled
         out = a.param_paths()
         for (_node, pp), (loc, _) in zip(a.electrodes, [x for x in a.cell.placed
-                                                       if not _is_detector(x[1])]):
+                                                       if _is_electrode(x[1])]):
             out += [f"{loc}.{type(pp).__name__}.{k}" for k in pp.param_specs()]
+        out += [f"synapse[{j}].weight" for j in range(len(a.synapses))]
         return out
 
     # ------------------------------------------------------------------ parameters
@@ -80,14 +82,20 @@ class CellSimulator:
                 fields[name] = arr
             mech.append(type(grp.mech).Params(**fields))
         elec = []
-        placed = [x for x in a.cell.placed if not _is_detector(x[1])]
+        placed = [x for x in a.cell.placed if _is_electrode(x[1])]
         for (_node, pp), (loc, _) in zip(a.electrodes, placed):
             fields = {}
             for name in pp.param_specs():
                 path = f"{loc}.{type(pp).__name__}.{name}"
                 fields[name] = jnp.asarray(values.get(path, getattr(pp, name)), dtype=float)
             elec.append(type(pp).Params(**fields))
-        return {"mech": mech, "electrodes": elec}
+        syn = []
+        n_steps = self.n_samples * self.steps_per_sample
+        for j, (_, sy) in enumerate(a.synapses):
+            w = values.get(f"synapse[{j}].weight", sy.weight)
+            syn.append({"model": sy.synapse.param_values(), "weight": jnp.asarray(w, dtype=float),
+                        "arrivals": jnp.asarray(sy.arrivals(n_steps, self.dt))})
+        return {"mech": mech, "electrodes": elec, "synapses": syn}
 
     # ------------------------------------------------------------------ running
     def run(self, values: Mapping[str, Any] | None = None, batch_shape: tuple[int, ...] = ()
@@ -108,16 +116,15 @@ class CellSimulator:
         rec = jnp.asarray(self.record_nodes)
         det = jnp.asarray(np.array([n for n, _ in a.detectors], dtype=np.int64))
         k = self.steps_per_sample
-        dt = self.dt
 
         def sample(carry: Any, i: Any) -> Any:
-            ts = (i * k + jnp.arange(k)) * dt
+            ks = i * k + jnp.arange(k)
 
-            def one(c: Any, t: Any) -> Any:
-                c, v_new = step(c, t, params)
+            def one(c: Any, j: Any) -> Any:
+                c, v_new = step(c, j, params)
                 return c, v_new[det]
 
-            carry, vdet = jax.lax.scan(one, carry, ts)
+            carry, vdet = jax.lax.scan(one, carry, ks)
             return carry, (carry[0][rec], vdet)
 
         m = self.checkpoint
@@ -136,10 +143,10 @@ class CellSimulator:
         return {"v": jnp.moveaxis(trace, 0, -1), "det": vdet, "final": carry}
 
 
-def _is_detector(pp: Any) -> bool:
-    from .point import SpikeDetector
+def _is_electrode(pp: Any) -> bool:
+    from .point import AbstractPointProcess
 
-    return isinstance(pp, SpikeDetector)
+    return isinstance(pp, AbstractPointProcess)
 
 
 def _divisor_near(n: int, target: int) -> int:

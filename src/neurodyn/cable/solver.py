@@ -125,7 +125,8 @@ def _bcast(x: Any, like: Any) -> Any:
 
 
 def initial_state(a: Assembled, params: Any, batch_shape: tuple[int, ...]) -> Any:
-    """``(v, states)`` at ``v_init`` with every mechanism at its steady state."""
+    """``(v, states, synapse_states)`` at ``v_init`` with every mechanism at its steady state
+    and every synapse at rest."""
     import jax.numpy as jnp
 
     xp = jax_math
@@ -137,7 +138,8 @@ def initial_state(a: Assembled, params: Any, batch_shape: tuple[int, ...]) -> An
         env = {k: (_bcast(jnp.asarray(x), v[grp.nodes]) if np.ndim(x) else x) for k, x in env.items()}
         s = grp.mech.init_state(p, v[grp.nodes], env, xp)
         states.append(tuple(jnp.broadcast_to(x, v[grp.nodes].shape) for x in s))
-    return v, tuple(states)
+    syn = tuple(tuple(jnp.zeros(batch_shape) for _ in sy.synapse.state_vars) for _, sy in a.synapses)
+    return v, tuple(states), syn
 
 
 def _cai_node(a: Assembled, states: Any) -> Any:
@@ -158,7 +160,7 @@ def _cai_node(a: Assembled, states: Any) -> Any:
 
 
 def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
-    """``step(carry, t, params) -> (carry, v_new)`` for one time step starting at ``t``."""
+    """``step(carry, k, params) -> (carry, v_new)`` for step ``k`` (from ``t = k dt``)."""
     import jax.numpy as jnp
 
     xp = jax_math
@@ -196,8 +198,9 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
                 nbr[j, q], gn[j, q] = k, gk
         alg_j, nbr_j, gn_j = jnp.asarray(alg), jnp.asarray(nbr), jnp.asarray(gn)
 
-    def step(carry: Any, t: Any, params: Any) -> Any:
-        v, states = carry
+    def step(carry: Any, k: Any, params: Any) -> Any:
+        v, states, syn = carry
+        t = k * dt
         cai_node = _cai_node(a, states) if pool else None
         eca_node = None
         if a.dynamic_eca:
@@ -230,6 +233,20 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
             # the electrode current linearised at v: i(v') = i(v) - g_e (v' - v), inward
             i_tot = i_tot.at[node].add(-i_e)
             g_tot = g_tot.at[node].add(g_e)
+        syn_new = []
+        for (node, sy), sp, s in zip(a.synapses, params["synapses"], syn):
+            model = sy.synapse
+            jump = model.jump(sp["model"], xp)
+            w = sp["weight"] * sp["arrivals"][k]
+            s = tuple(x + w * j for x, j in zip(s, jump))
+            out = model.readout(sp["model"], s, xp)
+            if model.conductance_based:  # nS -> uS; inward current g (e_rev - v), implicit in v
+                g_s = 1e-3 * out
+                i_tot = i_tot.at[node].add(-g_s * (sp["model"].e_rev - v[node]))
+                g_tot = g_tot.at[node].add(g_s)
+            else:  # pA -> nA, depolarising
+                i_tot = i_tot.at[node].add(-1e-3 * out)
+            syn_new.append(tuple(model.decay(sp["model"], s, dt, xp)))
         c = _bcast(cap_dt, v)
         d = c + g_tot + _bcast(diag_ax, v)
         r = (c + g_tot) * v - i_tot
@@ -253,6 +270,6 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
             if pool and j in readers and "cai" in grp.mech.reads:
                 env = {**env, "cai": _cai_node(a, new_states)[grp.nodes]}
             new_states[j] = tuple(grp.mech.advance(p, s, v_new[grp.nodes], env, dt, xp))
-        return (v_new, tuple(new_states)), v_new
+        return (v_new, tuple(new_states), tuple(syn_new)), v_new
 
     return step
