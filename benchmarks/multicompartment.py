@@ -110,6 +110,7 @@ def bench_neurodyn(name: str, n_var: int, repeats: int) -> dict:
 
 def bench_neuron(name: str, n_var: int, n_run: int, repeats: int) -> dict:
     import numpy as np
+
     from peers.neuron_cell import NeuronCell
 
     cell, paths = make_cell(name)
