@@ -170,3 +170,89 @@ def test_malformed_network_specs_give_the_key_path(spec, expected, tmp_path):
     msg = str(exc.value)
     for part in expected:
         assert part in msg, msg
+
+
+CELL = {
+    "cell": {"builtin": "branched"},
+    "simulation": {"t_stop": "20 ms", "dt": "0.025 ms"},
+}
+
+
+def _cell_with(path, value):
+    import copy
+
+    d = copy.deepcopy(CELL)
+    cur = d
+    for k in path[:-1]:
+        cur = cur.setdefault(k, {}) if isinstance(cur, dict) else cur[k]
+    cur[path[-1]] = value
+    return d
+
+
+def _ca1(**cell):
+    morph = str(Path(__file__).resolve().parents[1] / "reference_data" / "morphologies"
+                / "morph_ca1_n120.swc")
+    return {"cell": {"morphology": morph, **cell}, "simulation": {"t_stop": "5 ms"}}
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (_cell_with(("cell", "builtin"), "ca3"), ["[cell].builtin", "ca1_passive"]),
+        (_cell_with(("cell", "ra"), 100.0), ["[cell].ra", "builtin cell sets its own"]),
+        (_cell_with(("cell", "paint"), [{"target": "soma", "mechanism": "hhh"}]),
+         ["[[cell.paint]][0].mechanism", "Did you mean 'hh'"]),
+        (_cell_with(("cell", "paint"), [{"target": "axon", "mechanism": "pas"}]),
+         ["[[cell.paint]][0]", "neither 'all', a region"]),
+        (_cell_with(("cell", "paint"), [{"target": "soma", "mechanism": "hh",
+                                         "parameters": {"g_na": "-1 mS/cm2"}}]),
+         ["[[cell.paint]][0]", "HH.g_na"]),
+        (_cell_with(("cell", "paint"), [{"mechanism": "hh", "parameters": {"gnabar": 0.1}}]),
+         ["[[cell.paint]][0].parameters.gnabar", "no parameter"]),
+        (_cell_with(("cell", "place"), [{"location": "soma(2)", "type": "IClamp"}]),
+         ["[[cell.place]][0]", "x must be in [0, 1]"]),
+        (_cell_with(("cell", "place"), [{"location": "soma(0.5)", "type": "Clamp"}]),
+         ["[[cell.place]][0].type", "unknown 'Clamp'"]),
+        (_cell_with(("cell", "set"), [{"target": "soma", "rm": 1.0}]),
+         ["[[cell.set]][0].rm", "unknown key"]),
+        (_cell_with(("record", "locations"), ["dend_9_0(0.5)"]), ["no section 'dend_9_0'"]),
+        (_cell_with(("batch", "soma.hh.gnabar"), [1, 2]), ["does not exist"]),
+        (_cell_with(("simulation", "method"), "rk4"), ["[simulation].method"]),
+        (_ca1(nseg=0), ["[cell].nseg", "positive integer"]),
+        ({"cell": {"morphology": "missing.swc"}, "simulation": {"t_stop": "5 ms"}},
+         ["[cell].morphology"]),
+    ],
+)
+def test_malformed_cell_specs_give_the_key_path(spec, expected):
+    from neurodyn.io.cell_spec import parse_cell_spec
+
+    with pytest.raises((SpecError, ParameterError)) as exc:
+        parse_cell_spec(spec, source="bad.toml")
+    msg = str(exc.value)
+    for part in expected:
+        assert part in msg, msg
+
+
+def test_cell_spec_batch_runs(tmp_path, capsys):
+    import tomllib
+
+    from neurodyn.cli.main import run_spec
+
+    spec = _cell_with(("batch", "soma.hh.g_na"), [100.0, 140.0])
+    spec["record"] = {"path_to": "apical"}
+    text = tmp_path / "b.toml"
+    import json as _json
+
+    def toml(d, prefix=""):
+        lines = []
+        for k, v in d.items():
+            if isinstance(v, dict):
+                lines.append(f"[{prefix}{k}]")
+                lines += [f'"{kk}" = {_json.dumps(vv)}' for kk, vv in v.items()]
+        return "\n".join(lines)
+
+    text.write_text(toml(spec))
+    assert tomllib.loads(text.read_text())["batch"]["soma.hh.g_na"] == [100.0, 140.0]
+    summary = run_spec(str(text), str(tmp_path / "out"), quiet=True)
+    assert summary["status"] == "success" and summary["batch"]["soma.hh.g_na"] == [100.0, 140.0]
+    assert (tmp_path / "out" / "path.png").is_file()

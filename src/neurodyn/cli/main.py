@@ -40,6 +40,8 @@ def run_spec(path: str, out: str | None = None, *, quiet: bool = False) -> dict[
     folder = out or spec.folder
     if hasattr(spec, "network"):
         return _run_network(spec, folder, quiet=quiet)
+    if hasattr(spec, "cell"):
+        return _run_cell(spec, folder)
     os.makedirs(folder, exist_ok=True)
     t0 = time.perf_counter()
     res = simulate(spec.model, spec.t_stop, spec.dt, progress=None if quiet else True,
@@ -52,6 +54,74 @@ def run_spec(path: str, out: str | None = None, *, quiet: bool = False) -> dict[
         json.dump(summary, f, indent=2, default=str)
     with open(os.path.join(folder, "summary.md"), "w") as f:
         f.write(_markdown(spec, res, summary))
+    return summary
+
+
+def _run_cell(spec: Any, folder: str) -> dict[str, Any]:
+    """``neurodyn run`` for a cell spec: result.h5, traces.png, path.png (peak depolarisation
+    along a path), morphology.png (peak voltage per section), summary.md/json."""
+    from matplotlib.figure import Figure
+
+    from .. import simulate
+    from ..cable import assemble
+    from ..cable.plotting import plot_along_path, plot_voltage_on_morphology
+
+    os.makedirs(folder, exist_ok=True)
+    t0 = time.perf_counter()
+    res = simulate(spec.cell, spec.t_stop, spec.dt, record=spec.record, record_dt=spec.record_dt,
+                   method=spec.method, batch=spec.batch or None)
+    wall = time.perf_counter() - t0
+    h5 = res.save(os.path.join(folder, "result.h5"))
+    first = (lambda x: x[0]) if res.batch_shape else (lambda x: x)
+    figures = []
+    for kind in spec.plots:
+        fn = os.path.join(folder, f"{kind}.png")
+        fig = Figure(figsize=(8, 3.4) if kind != "morphology" else (5.5, 5.5),
+                     constrained_layout=True)
+        ax = fig.subplots()
+        if kind == "traces":
+            for k in spec.locations:
+                ax.plot(res.t, first(res.traces[k]), lw=0.8, label=k)
+            ax.set_xlabel("time (ms)")
+            ax.set_ylabel("V (mV)")
+            ax.legend(frameon=False, fontsize=7)
+        elif kind == "path" and spec.path is not None:
+            labels, dist = spec.path
+            peak = [float(np.max(first(res.traces[k])) - first(res.traces[k])[0]) for k in labels]
+            plot_along_path(dist, {"peak depolarisation": peak}, ax=ax,
+                            ylabel="peak depolarisation (mV)")
+        elif kind == "morphology" and spec.sections:
+            values = [float(np.max(first(res.traces[f"{s.name}(0.5)"])))
+                      for s in spec.cell.sections]
+            plot_voltage_on_morphology(spec.cell, res, values=values, ax=ax, label="peak V (mV)")
+        else:
+            continue
+        fig.savefig(fn, dpi=110)
+        figures.append(fn)
+    a = assemble(spec.cell)
+    spikes = None if res.spikes is None else np.asarray(res.spike_counts()).tolist()
+    summary = {"name": spec.name, "spec": os.path.abspath(spec.source), "kind": "cell",
+               "model": f"Cell({len(spec.cell.sections)} sections, {a.n} nodes)",
+               "status": str(res.status), "message": res.message, "t_stop_ms": spec.t_stop,
+               "dt_ms": spec.dt, "method": spec.method, "wall_s": round(wall, 3),
+               "n_nodes": a.n, "n_sections": len(spec.cell.sections),
+               "mechanisms": sorted({type(m).__name__ for _, m in spec.cell.painted}),
+               "spikes": spikes, "spikes_total": int(np.sum(spikes)) if spikes is not None else 0,
+               "batch": {k: v.tolist() for k, v in spec.batch.items()},
+               "files": {"result": h5, "figures": figures,
+                         "summary": os.path.join(folder, "summary.md")}}
+    with open(os.path.join(folder, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=2, default=str)
+    lines = [f"# {spec.name}", ""] + ([spec.description, ""] if spec.description else [])
+    lines += [f"- cell: {summary['model']}, mechanisms {', '.join(summary['mechanisms'])}",
+              f"- run: {spec.t_stop:g} ms at dt = {spec.dt:g} ms ({spec.method}); wall time "
+              f"{summary['wall_s']} s; status {summary['status']}",
+              f"- soma spikes: {spikes if spikes is not None else 'no detector placed'}"]
+    if figures:
+        lines += ["", "## Figures", ""] + [f"![{os.path.basename(f)}]({os.path.basename(f)})"
+                                            for f in figures]
+    with open(os.path.join(folder, "summary.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
     return summary
 
 
@@ -283,7 +353,10 @@ def _cmd_cite(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     summary = run_spec(args.spec, args.out, quiet=args.quiet)
     if not args.quiet:
-        if summary.get("kind") == "network":
+        if summary.get("kind") == "cell":
+            print(f"{summary['name']}: {summary['model']}, status {summary['status']}, "
+                  f"soma spikes {summary['spikes']}, {summary['wall_s']} s")
+        elif summary.get("kind") == "network":
             rates = ", ".join(f"{p} {d['rate_hz']:.2f} Hz" for p, d in summary["populations"].items())
             print(f"{summary['name']}: {summary['network']}, status {summary['status']}, "
                   f"{rates}, {summary['wall_s']} s")

@@ -158,6 +158,10 @@ def load_spec(path: str | os.PathLike[str]) -> RunSpec:
         raise SpecError(f"{path}: not valid TOML: {exc}. Fix: check the syntax at that line "
                         "(strings need quotes: t_stop = \"100 ms\").") from None
     name = os.path.splitext(os.path.basename(path))[0]
+    if "cell" in data:
+        from .cell_spec import parse_cell_spec
+
+        return parse_cell_spec(data, source=path, default_name=name)  # type: ignore[return-value]
     if "network" in data:
         from .network_spec import parse_network_spec
 
