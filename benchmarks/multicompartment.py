@@ -5,7 +5,7 @@ Cells (1 s at dt = 0.025 ms, recorded at the soma every 0.1 ms):
 * ``branched``: the branched reference cell (tests/reference_data/neuron_mc_cell: hh soma, 63
   passive dendritic sections, 200 segments, 265 nodes), 0.75 nA from 100 to 900 ms (62 spikes);
 * ``ca1``: the CA1 pyramidal cell n120 (neurodyn.cable.examples.ca1_cell("active"): hh soma,
-  reduced-density hh on all dendrites, d_lambda 0.1: 885 nodes), 0.5 nA from 100 to 900 ms.
+  reduced-density hh on all dendrites, d_lambda 0.1: 885 nodes), 0.8 nA from 100 to 900 ms (51 spikes).
 
 What is timed
 -------------
@@ -60,7 +60,7 @@ def make_cell(name: str):
                  nseg=d_lambda(0.1), conventions="neuron")
             .paint("soma", HH(rates="neuron_table"))
             .paint(dend, HH(rates="neuron_table", g_na=40.0, g_k=12.0, g_l=0.05, e_l=-65.0))
-            .place("soma(0.5)", IClamp(amp=0.5, delay=100.0, dur=800.0))
+            .place("soma(0.5)", IClamp(amp=0.8, delay=100.0, dur=800.0))
             .place("soma(0.5)", SpikeDetector(threshold=0.0)))
     paths = {"soma.hh.g_na": 120.0, "apical+basal.hh.g_na": 40.0, "apical+basal.hh.g_k": 12.0}
     return cell, paths

@@ -166,3 +166,38 @@ def test_simulator_runs_under_jit_vmap_and_grad():
         np.testing.assert_allclose(vm[j], single, atol=1e-9)
     grad = jax.grad(lambda g: jnp.sum(sim.run({"soma.hh.g_na": g})["v"][0]))(120.0)
     assert np.isfinite(grad) and grad != 0.0
+
+
+def test_batched_run_with_a_calcium_pool_equals_single_runs():
+    from neurodyn.channels import SK, CaHVA, CaPool
+
+    cell = branched_cell().paint("soma", CaHVA(g_max=0.1), CaPool(), SK(g_max=0.1))
+    rb = simulate_cell(cell, 150.0, 0.025, batch={"soma.cahva.g_max": np.array([0.05, 0.2])})
+    for j, g in enumerate((0.05, 0.2)):
+        single = branched_cell().paint("soma", CaHVA(g_max=g), CaPool(), SK(g_max=0.1))
+        rs = simulate_cell(single, 150.0, 0.025)
+        np.testing.assert_allclose(rb.traces["soma(0.5)"][j], rs.traces["soma(0.5)"], atol=1e-9)
+
+
+def test_a_later_paint_replaces_a_mechanism_whatever_its_options():
+    over = branched_cell().paint("soma", HH(rates="neuron_table"))
+    groups = [g for g in assemble(over).groups if type(g.mech) is HH]
+    assert len(groups) == 1 and groups[0].mech.rates == "neuron_table"
+    ref = branched_cell(rates="neuron_table")
+    np.testing.assert_array_equal(simulate_cell(over, 120.0, 0.025).traces["soma(0.5)"],
+                                  simulate_cell(ref, 120.0, 0.025).traces["soma(0.5)"])
+
+
+def test_two_electrodes_of_one_class_at_one_location_have_their_own_paths():
+    cell = (branched_cell().place("soma(0.5)", IClamp(amp=0.0, delay=10.0, dur=5.0)))
+    sim = build(cell, 20.0, 0.025)
+    paths = sim.param_paths()
+    assert "soma(0.5).IClamp[0].amp" in paths and "soma(0.5).IClamp[1].amp" in paths
+    p = sim.params({"soma(0.5).IClamp[1].amp": 0.3})
+    assert [float(e.amp) for e in p["electrodes"]] == [0.75, 0.3]
+
+
+def test_nseg_must_be_a_whole_number():
+    with pytest.raises(ParameterError, match="positive integer"):
+        Cell(ball_and_stick(), nseg=2.5)
+    assert list(assemble(Cell(ball_and_stick(), nseg=np.int64(3))).nodes.nseg) == [3, 3]

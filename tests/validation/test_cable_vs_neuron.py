@@ -176,13 +176,16 @@ def test_asc_interneuron_neuron_conventions(reference_dir) -> None:
 
 
 # ---------------------------------------------------------------- synapses at locations
+# (spike times off the dt grid and two in one step: NEURON delivers an event at the start of the
+# step from t when it is due by t + dt/2)
 def test_synaptic_inputs_match_neuron_expsyn() -> None:
     from neurodyn.cable import SynapticInput
     from neurodyn.synapses import Exp
 
     cell = (branched_cell(rates="neuron_table", conventions="neuron", amp=0.0)
             .place("dend_3_2(0.5)", SynapticInput(Exp(tau=2.0, e_rev=0.0),
-                                                  times=[20.0, 35.5, 50.0, 52.0, 53.0], weight=30.0))
+                                                  times=[20.0, 35.5, 50.005, 52.011, 52.012, 53.02],
+                                                  weight=30.0))
             .place("dend_5_7(1)", SynapticInput(Exp(tau=8.0, e_rev=-80.0), times=[40.0, 60.0],
                                                 weight=10.0)))
     rec = ["soma(0.5)", "dend_3_2(0.5)", "dend_5_7(1)"]
@@ -190,3 +193,36 @@ def test_synaptic_inputs_match_neuron_expsyn() -> None:
     for k in rec:
         assert res[k]["max"] < 1e-3, (k, res[k])
     assert res["dend_3_2(0.5)"]["n"] == (0, 0)
+
+
+@pytest.mark.parametrize("method", ["backward_euler", "crank_nicolson"])
+def test_calcium_channels_and_pool_in_a_cell(nrn_mechanisms, method) -> None:
+    """Soma with hh, HVA and T-type Ca, a Ca pool (E_Ca by Nernst, as NEURON does where cai is
+    written), SK and BK; Ih and Im in the dendrites. Crank-Nicolson checks that the pool integrates
+    NEURON's mid-step calcium current (second_order_cur)."""
+    from neurodyn.channels import BK, SK, CaHVA, CaPool, CaT, Im
+
+    cell = (branched_cell(rates="neuron_table", conventions="neuron", amp=0.75)
+            .paint("soma", CaHVA(g_max=0.1), CaT(g_max=0.1), CaPool(), SK(g_max=0.1),
+                   BK(g_max=0.1))
+            .paint("apical", Ih(g_max=0.05), Im(g_max=0.1)))
+    rec = ["soma(0.5)", "dend_2_1(0.5)"]
+    r = simulate_cell(cell, 300.0, 0.025, record=rec, record_dt=0.1, method=method)
+    from neuron import h
+
+    from peers.neuron_cell import NeuronCell
+
+    nc = NeuronCell(cell, tuple(rec), 0.1)
+    try:
+        old = h.secondorder
+        h.secondorder = 2 if method == "crank_nicolson" else 0
+        v = nc.run(300.0, 0.025)
+    finally:
+        h.secondorder = old
+        nc.close()
+    for k in rec:
+        n = len(v[k])
+        dv = np.max(np.abs(r.traces[k][:n] - v[k]))
+        print(f"{method} {k}: max |dV| {dv:.1e} mV")
+        assert dv < 1e-3, k
+    assert r.spike_counts() >= 10

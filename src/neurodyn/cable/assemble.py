@@ -50,6 +50,7 @@ class Assembled:
     detectors: list[tuple[int, float]]
     dynamic_eca: bool
     synapses: list[tuple[int, SynapticInput]] = field(default_factory=list)
+    eca_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def n(self) -> int:
@@ -67,6 +68,7 @@ class Assembled:
         for arr in (self.nodes.g_axial, self.cap, self.af, self.diag_axial,
                     *(self.env[k] for k in sorted(self.env))):
             hsh.update(np.ascontiguousarray(arr, dtype=np.float64).tobytes())
+        hsh.update(self.eca_mask.tobytes())
         hsh.update(repr((float(self.cell.v_init), float(self.cell.celsius), self.cell.e_ca,
                          tuple(g.mech.static_key() for g in self.groups))).encode())
         return hsh.hexdigest()
@@ -110,41 +112,55 @@ def assemble(cell: Cell) -> Assembled:
             synapses.append((node, pp))
         else:
             electrodes.append((node, pp))
+    # NEURON recomputes E_Ca by Nernst wherever a mechanism writes cai (ion_style), so "auto"
+    # follows a painted calcium pool
+    if cell.e_ca == "nernst":
+        eca_mask = nodes.area > 0
+    elif cell.e_ca == "auto" and provides:
+        eca_mask = np.zeros(nodes.n, dtype=bool)
+        eca_mask[provides[0].nodes] = True
+    else:
+        eca_mask = np.zeros(nodes.n, dtype=bool)
     return Assembled(cell, nodes, cap, af, diag, groups, env, electrodes, detectors,
-                     cell.e_ca == "nernst", synapses)
+                     bool(eca_mask.any()), synapses, eca_mask)
 
 
 def _groups(cell: Cell, nodes: Nodes, membrane: np.ndarray) -> list[MechGroup]:
-    by_key: dict[Any, list[tuple[str, list[int], AbstractMechanism]]] = {}
-    order: list[Any] = []
+    """One group per mechanism class and options. Where paints of one class overlap, the
+    later paint owns the node whatever its options (so painting ``HH(rates="neuron_table")`` on
+    the soma after ``HH()`` everywhere replaces the soma's HH instead of adding a second one)."""
+    paints = []  # (label, node indices, mechanism), in paint order
     for targets, mech in cell.painted:
         secs = set(cell.sections_of(targets))
         idx = [i for i in range(nodes.n) if membrane[i] and nodes.section[i] in secs]
-        key = mech.static_key()
-        if key not in by_key:
-            by_key[key] = []
-            order.append(key)
-        by_key[key].append(("+".join(targets), idx, mech))
+        paints.append(("+".join(targets), idx, mech))
+    owner: dict[tuple[type, int], int] = {}  # (class, node) -> paint index
+    for j, (_, idx, mech) in enumerate(paints):
+        for i in idx:
+            owner[(type(mech), i)] = j
+    order: list[Any] = []
+    for _, _, mech in paints:
+        if mech.static_key() not in order:
+            order.append(mech.static_key())
     groups = []
     for key in order:
-        paints = by_key[key]
-        owner: dict[int, int] = {}
-        for j, (_, idx, _) in enumerate(paints):
-            for i in idx:
-                owner[i] = j  # later paints override
-        node_ids = np.array(sorted(owner), dtype=np.int64)
+        mine = [j for j, (_, _, m) in enumerate(paints) if m.static_key() == key]
+        cls = type(paints[mine[0]][2])
+        node_ids = np.array(sorted(i for (c, i), j in owner.items() if c is cls and j in mine),
+                            dtype=np.int64)
         if node_ids.size == 0:
             continue
-        mech = paints[-1][2]
+        mech = paints[mine[-1]][2]
         params: dict[str, np.ndarray] = {}
         for name in mech.param_specs():
             vals = np.empty(node_ids.size)
             for k, i in enumerate(node_ids):
-                vals[k] = float(np.asarray(getattr(paints[owner[i]][2], name)))
+                vals[k] = float(np.asarray(getattr(paints[owner[(cls, i)]][2], name)))
             params[name] = vals
         labels = {}
-        for j, (label, _, m) in enumerate(paints):
-            mask = np.array([owner[i] == j for i in node_ids])
+        for j in mine:
+            label, _, m = paints[j]
+            mask = np.array([owner[(cls, i)] == j for i in node_ids])
             if mask.any():
                 for name in m.param_specs():
                     labels[f"{label}.{m.name}.{name}"] = mask

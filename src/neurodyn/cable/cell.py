@@ -20,6 +20,7 @@ Units: ``ra`` Ω·cm, ``cm`` µF/cm², potentials mV, ``celsius`` °C, concentra
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -71,6 +72,11 @@ def parse_location(where: Any) -> Location:
     if isinstance(where, tuple) and len(where) == 2:
         return Location(where[0], float(where[1]))
     m = _LOC.match(str(where))
+    if m and m.group(2):
+        try:
+            float(m.group(2))
+        except ValueError:
+            m = None
     if not m:
         raise ParameterError(f"location {where!r} is not understood. Fix: write "
                              "'<section>(<x>)', e.g. 'soma(0.5)' or 'apic[3](1)'.")
@@ -100,8 +106,9 @@ class Cell:
     conventions: ``"exact"`` or ``"neuron"``: NEURON's numerical conventions where they are a
         choice (3-D points rounded to single precision as NEURON stores them; use the
         ``rates="neuron_table"`` option of HH-type mechanisms for NEURON's rate tables).
-    e_ca: ``"fixed"`` (the ``e_ca`` property) or ``"nernst"`` (from ``cai`` and ``cao``,
-        following a calcium pool where one is painted).
+    e_ca: ``"auto"`` (default: from Nernst where a calcium pool is painted, as NEURON does,
+        else the ``e_ca`` property), ``"fixed"`` (always the property) or ``"nernst"`` (always
+        from ``cai`` and ``cao``).
     """
 
     morphology: Any
@@ -111,7 +118,7 @@ class Cell:
     celsius: float = 6.3
     nseg: Any = field(default_factory=lambda: d_lambda(0.1))
     conventions: str = "exact"
-    e_ca: str = "fixed"
+    e_ca: str = "auto"
     painted: tuple[tuple[tuple[str, ...], AbstractMechanism], ...] = ()
     properties: tuple[tuple[tuple[str, ...], tuple[tuple[str, float], ...]], ...] = ()
     placed: tuple[tuple[Location, Any], ...] = ()
@@ -121,8 +128,8 @@ class Cell:
             raise ParameterError("Cell.morphology must be a Morphology with at least one section; "
                                  f"got {type(self.morphology).__name__}. Fix: "
                                  "neurodyn.morphology.read('cell.swc') or a builder.")
-        if isinstance(self.nseg, int | float) and not isinstance(self.nseg, bool):
-            object.__setattr__(self, "nseg", fixed(int(self.nseg)))
+        if isinstance(self.nseg, numbers.Number) and not isinstance(self.nseg, bool):
+            object.__setattr__(self, "nseg", fixed(self.nseg))
         if not isinstance(self.nseg, NsegRule):
             raise ParameterError(f"Cell.nseg must be an int or a rule (fixed, max_length, d_lambda); "
                                  f"got {self.nseg!r}.")
@@ -135,8 +142,9 @@ class Cell:
         if self.conventions not in ("exact", "neuron"):
             raise ParameterError(f"Cell.conventions must be 'exact' or 'neuron'; got "
                                  f"{self.conventions!r}.")
-        if self.e_ca not in ("fixed", "nernst"):
-            raise ParameterError(f"Cell.e_ca must be 'fixed' or 'nernst'; got {self.e_ca!r}.")
+        if self.e_ca not in ("auto", "fixed", "nernst"):
+            raise ParameterError(f"Cell.e_ca must be 'auto', 'fixed' or 'nernst'; got "
+                                 f"{self.e_ca!r}.")
 
     # ------------------------------------------------------------------ builders
     def paint(self, target: str | Sequence[str], *mechanisms: AbstractMechanism) -> Cell:

@@ -61,8 +61,13 @@ class NsegRule:
 
 def fixed(n: int) -> NsegRule:
     """Every section gets ``n`` segments."""
-    if int(n) != n or n < 1:
-        raise ParameterError(f"fixed(n): n must be a positive integer; got {n!r}. Fix: e.g. fixed(3).")
+    try:
+        ok = int(n) == n and n >= 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ParameterError(f"fixed(n): n (segments per section) must be a positive integer; got "
+                             f"{n!r}. Fix: e.g. fixed(3).")
     return NsegRule("fixed", int(n))
 
 

@@ -103,8 +103,9 @@ class SynapticInput:
     ``BiExp``); conductance-based ones inject ``g (e_rev - v)`` with ``g`` in nS (treated
     implicitly in the voltage solve, like NEURON's ``ExpSyn``), current-based ones their current
     in pA. ``weight`` is the peak conductance (nS) or current (pA) per spike; ``times`` (ms) are
-    the presynaptic spikes: a spike at ``t_s`` is added at the start of the first step at or after
-    it (``ceil(t_s/dt)``), its conductance then held over each step and decayed exactly.
+    the presynaptic spikes: as in NEURON's fixed step, a spike at ``t_s`` is added at the start of
+    the step from ``t`` when ``t_s <= t + dt/2`` (step ``ceil(t_s/dt - 1/2)``; on the grid: the
+    step starting at ``t_s``), its conductance then held over each step and decayed exactly.
     """
 
     synapse: Any
@@ -131,5 +132,5 @@ class SynapticInput:
 
     def arrivals(self, n_steps: int, dt: float) -> np.ndarray:
         """Spikes added at the start of each step."""
-        k = np.ceil(self.times / dt - 1e-9).astype(np.int64)
+        k = np.maximum(np.ceil(self.times / dt - 0.5 - 1e-9), 0).astype(np.int64)
         return np.bincount(k[k < n_steps], minlength=n_steps).astype(np.float64)

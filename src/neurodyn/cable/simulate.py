@@ -45,14 +45,27 @@ class CellSimulator:
 
     def param_paths(self) -> list[str]:
         """Paths of painted parameters (``"<target>.<mechanism>.<param>"``) and of point-process
-        parameters (``"<location>.<Class>.<param>"``), and synaptic weights
+        parameters (``"<location>.<Class>.<param>"``, ``"<location>.<Class>[<j>].<param>"``
+        where one location holds several of a class), and synaptic weights
         (``"synapse[<j>].weight"``, in order of placement)."""
         a = self.assembled
         out = a.param_paths()
-        for (_node, pp), (loc, _) in zip(a.electrodes, [x for x in a.cell.placed
-                                                       if _is_electrode(x[1])]):
-            out += [f"{loc}.{type(pp).__name__}.{k}" for k in pp.param_specs()]
+        for prefix, pp in self._electrode_prefixes():
+            out += [f"{prefix}.{k}" for k in pp.param_specs()]
         out += [f"synapse[{j}].weight" for j in range(len(a.synapses))]
+        return out
+
+    def _electrode_prefixes(self) -> list[tuple[str, Any]]:
+        """``"<location>.<Class>"`` per electrode, ``"<location>.<Class>[<j>]"`` where one
+        location holds several electrodes of one class (in order of placement)."""
+        placed = [(str(loc), pp) for loc, pp in self.assembled.cell.placed if _is_electrode(pp)]
+        names = [f"{loc}.{type(pp).__name__}" for loc, pp in placed]
+        seen: dict[str, int] = {}
+        out = []
+        for name, (_, pp) in zip(names, placed):
+            j = seen.get(name, 0)
+            seen[name] = j + 1
+            out.append((f"{name}[{j}]" if names.count(name) > 1 else name, pp))
         return out
 
     # ------------------------------------------------------------------ parameters
@@ -82,11 +95,10 @@ class CellSimulator:
                 fields[name] = arr
             mech.append(type(grp.mech).Params(**fields))
         elec = []
-        placed = [x for x in a.cell.placed if _is_electrode(x[1])]
-        for (_node, pp), (loc, _) in zip(a.electrodes, placed):
+        for prefix, pp in self._electrode_prefixes():
             fields = {}
             for name in pp.param_specs():
-                path = f"{loc}.{type(pp).__name__}.{name}"
+                path = f"{prefix}.{name}"
                 fields[name] = jnp.asarray(values.get(path, getattr(pp, name)), dtype=float)
             elec.append(type(pp).Params(**fields))
         syn = []

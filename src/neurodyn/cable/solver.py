@@ -205,10 +205,13 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
         eca_node = None
         if a.dynamic_eca:
             cai = cai_node if cai_node is not None else _bcast(jnp.asarray(a.env["cai"]), v)
-            eca_node = nernst(cai, _bcast(jnp.asarray(a.env["cao"]), v), 2.0, celsius, xp)
+            eca_node = jnp.where(_bcast(jnp.asarray(a.eca_mask), v),
+                                 nernst(cai, _bcast(jnp.asarray(a.env["cao"]), v), 2.0, celsius, xp),
+                                 _bcast(jnp.asarray(a.env["e_ca"]), v))
         i_tot = jnp.zeros_like(v)
         g_tot = jnp.zeros_like(v)
         ica_node = jnp.zeros_like(v) if need_ica else None
+        gca_node = jnp.zeros_like(v) if need_ica and cn else None
         envs = []
         for grp, p, s, has_ca in zip(a.groups, params["mech"], states, carries_ca):
             vg = v[grp.nodes]
@@ -217,6 +220,8 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
                    for k, x in env.items()}
             envs.append(env)
             cur = grp.mech.currents(p, s, vg, env, xp)
+            if not cur:  # e.g. a calcium pool: no membrane current
+                continue
             i_sum = sum(c[0] for c in cur.values())
             g_sum = sum(c[1] for c in cur.values())
             afg = _bcast(jnp.asarray(a.af[grp.nodes]), vg)
@@ -226,6 +231,8 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
             g_tot = g_tot + jnp.concatenate([g_sum * afg, zero])[inv]
             if need_ica and has_ca:
                 ica_node = ica_node + jnp.concatenate([cur["ca"][0], zero])[inv]
+                if cn:
+                    gca_node = gca_node + jnp.concatenate([cur["ca"][1], zero])[inv]
         t_mid = t + 0.5 * dt
         for (node, pp), pv in zip(electrodes, params["electrodes"]):
             i_e = pp.current(pv, t_mid, v[node], xp)
@@ -252,6 +259,10 @@ def make_step(a: Assembled, dt: float, method: str = "backward_euler") -> Any:
         r = (c + g_tot) * v - i_tot
         x = hines_solve(d, r, g_ax, parent)
         if cn:
+            if need_ica:
+                # NEURON's second_order_cur: the calcium current a pool integrates is taken
+                # at mid-step, ica + dica/dv (v_half - v)
+                ica_node = ica_node + gca_node * (x - v)
             v_new = 2.0 * x - v
             gsum = gn_j.sum(axis=1)
             coupled = jnp.einsum("jq,jq...->j...", gn_j, v_new[nbr_j])

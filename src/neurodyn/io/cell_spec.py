@@ -52,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import NeurodynError
+from ..errors import NeurodynError, SpecError
 from .network_spec import _described, _err, _keys, _num
 
 __all__ = ["CellSpec", "parse_cell_spec"]
@@ -123,14 +123,18 @@ def _cell_base(c: dict[str, Any], source: str) -> Any:
     except (NeurodynError, OSError) as exc:
         raise _err(source, "[cell].morphology", str(exc)) from None
     nseg_d = c.get("nseg", {"d_lambda": 0.1})
-    if isinstance(nseg_d, int) and not isinstance(nseg_d, bool):
-        nseg = fixed(nseg_d) if nseg_d >= 1 else None
-    elif isinstance(nseg_d, dict) and len(nseg_d) == 1 and "d_lambda" in nseg_d:
-        nseg = d_lambda(float(nseg_d["d_lambda"]))
-    elif isinstance(nseg_d, dict) and len(nseg_d) == 1 and "max_length" in nseg_d:
-        nseg = max_length(_num(nseg_d["max_length"], "um", "[cell].nseg.max_length", source))
-    else:
-        nseg = None
+    nseg = None
+    try:
+        if isinstance(nseg_d, int) and not isinstance(nseg_d, bool):
+            nseg = fixed(nseg_d) if nseg_d >= 1 else None
+        elif isinstance(nseg_d, dict) and len(nseg_d) == 1 and "d_lambda" in nseg_d:
+            nseg = d_lambda(_num(nseg_d["d_lambda"], "1", "[cell].nseg.d_lambda", source))
+        elif isinstance(nseg_d, dict) and len(nseg_d) == 1 and "max_length" in nseg_d:
+            nseg = max_length(_num(nseg_d["max_length"], "um", "[cell].nseg.max_length", source))
+    except SpecError:
+        raise
+    except NeurodynError as exc:
+        raise _err(source, "[cell].nseg", str(exc)) from None
     if nseg is None:
         raise _err(source, "[cell].nseg", f"must be a positive integer, {{d_lambda = 0.1}} or "
                    f"{{max_length = \"20 um\"}}; got {nseg_d!r}.")
@@ -141,6 +145,8 @@ def _cell_base(c: dict[str, Any], source: str) -> Any:
           "conventions": c.get("conventions", "exact")}
     try:
         return Cell(morph, nseg=nseg, **kw)
+    except SpecError:
+        raise
     except NeurodynError as exc:
         raise _err(source, "[cell]", str(exc)) from None
 
@@ -155,10 +161,16 @@ def _point(d: dict[str, Any], where: str, source: str) -> Any:
         _keys(kw, {"synapse", "times", "weight"}, where, source)
         syn = _described({"Exp": SY.Exp, "Alpha": SY.Alpha, "BiExp": SY.BiExp},
                          kw.get("synapse"), f"{where}.synapse", source)
+        times = kw.get("times", [])
+        if not isinstance(times, list):
+            raise _err(source, f"{where}.times", f"must be a list of spike times; got {times!r}.")
+        times = [_num(x, "ms", f"{where}.times", source) for x in times]
         try:
-            return SynapticInput(syn, kw.get("times", []),
+            return SynapticInput(syn, times,
                                  _num(kw.get("weight", 1.0), syn.weight_unit, f"{where}.weight",
                                       source))
+        except SpecError:
+            raise
         except NeurodynError as exc:
             raise _err(source, where, str(exc)) from None
     return _described({"IClamp": IClamp, "SEClamp": SEClamp, "SpikeDetector": SpikeDetector},
@@ -185,6 +197,9 @@ def parse_cell_spec(data: dict[str, Any], *, source: str = "<spec>",
                        f"{', '.join(MECHANISMS)}.")
         cls = MECHANISMS[name]
         params = pd.get("parameters", {}) or {}
+        if not isinstance(params, dict):
+            raise _err(source, f"{where}.parameters", f"must be a table, e.g. {{g_na = \"40 "
+                       f"mS/cm2\"}}; got {params!r}.")
         kw = {}
         for k, v in params.items():
             spec = {**cls.param_specs(), **cls.option_specs()}.get(k)
@@ -195,6 +210,8 @@ def parse_cell_spec(data: dict[str, Any], *, source: str = "<spec>",
                 if hasattr(spec, "unit") else v
         try:
             cell = cell.paint(pd.get("target", "all"), cls(**kw))
+        except SpecError:
+            raise
         except NeurodynError as exc:
             raise _err(source, where, str(exc)) from None
     for i, sd in enumerate(c.get("set", [])):
@@ -206,6 +223,8 @@ def parse_cell_spec(data: dict[str, Any], *, source: str = "<spec>",
                  for k, v in sd.items() if k != "target"}
         try:
             cell = cell.set(sd.get("target", "all"), **props)
+        except SpecError:
+            raise
         except NeurodynError as exc:
             raise _err(source, where, str(exc)) from None
     for i, pl in enumerate(c.get("place", [])):
@@ -214,6 +233,8 @@ def parse_cell_spec(data: dict[str, Any], *, source: str = "<spec>",
             raise _err(source, f"{where}.location", "missing. Fix: location = \"soma(0.5)\".")
         try:
             cell = cell.place(pl["location"], _point(pl, where, source))
+        except SpecError:
+            raise
         except NeurodynError as exc:
             raise _err(source, where, str(exc)) from None
 
@@ -229,7 +250,10 @@ def parse_cell_spec(data: dict[str, Any], *, source: str = "<spec>",
         raise _err(source, "[simulation].method", f"must be backward_euler or crank_nicolson; got "
                    f"{method!r}.")
     r = _keys(data.get("record") or {}, _REC, "[record]", source)
-    locations = list(r.get("locations", ["soma(0.5)"]))
+    locations = r.get("locations", ["soma(0.5)"])
+    if not isinstance(locations, list) or not all(isinstance(x, str) for x in locations):
+        raise _err(source, "[record].locations", f"must be a list of locations such as "
+                   f"[\"soma(0.5)\"]; got {locations!r}.")
     path = None
     if "path_to" in r:
         try:
@@ -237,14 +261,23 @@ def parse_cell_spec(data: dict[str, Any], *, source: str = "<spec>",
             regions = {sec.region for sec in cell.sections}
             tip = farthest_tip(cell, tip) if tip in regions else tip
             path = path_locations(cell, tip)
+        except SpecError:
+            raise
         except NeurodynError as exc:
             raise _err(source, "[record].path_to", str(exc)) from None
     batch = {}
     for k, v in (data.get("batch") or {}).items():
-        arr = np.asarray(v, dtype=float)
+        try:
+            arr = np.asarray(v, dtype=float)
+        except (TypeError, ValueError):
+            arr = np.zeros((0,))
         if arr.ndim != 1 or arr.size == 0:
             raise _err(source, f"[batch].{k}", f"must be a non-empty list of numbers; got {v!r}.")
         batch[k] = arr
+    if len({a.size for a in batch.values()}) > 1:
+        sizes = ", ".join(f"{k}: {a.size}" for k, a in batch.items())
+        raise _err(source, "[batch]", f"every list must have the same length (one value per "
+                   f"run); got {sizes}.")
     out = _keys(data.get("output") or {}, {"folder", "plots"}, "[output]", source)
     name = str(data.get("name", default_name))
     plots = tuple(out.get("plots", ("traces",) + (("path",) if path else ())
@@ -260,6 +293,8 @@ def parse_cell_spec(data: dict[str, Any], *, source: str = "<spec>",
     try:
         sim = build(cell, t_stop, dt, record=spec.record, record_dt=record_dt, method=method)
         sim.params(batch, (len(next(iter(batch.values()))),) if batch else ())
+    except SpecError:
+        raise
     except NeurodynError as exc:
         raise _err(source, "[simulation]/[record]/[batch]", str(exc)) from None
     return spec
