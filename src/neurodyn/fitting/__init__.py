@@ -3,6 +3,10 @@
 * :mod:`~neurodyn.fitting.recordings`: :class:`Sweep` (t in ms, v in mV, i in pA on a uniform
   grid) and :class:`Recording` (sweeps of one cell, liquid-junction potential in mV), with readers
   for ABF (``pyabf``), NWB (``pynwb``), NPZ and CSV files and :func:`from_arrays`.
+* :mod:`~neurodyn.fitting.features` (eFEL) and :mod:`~neurodyn.fitting.objectives` (feature
+  targets with SDs, z-scores, trace distances);
+* :mod:`~neurodyn.fitting.problem` (:class:`FitProblem`: model, free parameters with bounds and
+  transforms, protocol, target) and :func:`fit_cmaes` (batched CMA-ES, incremental, resumable);
 * :mod:`~neurodyn.fitting.protocol`: :class:`Protocol`, the piecewise-constant current of every
   sweep (epochs in ms and pA, detected from a recording or built with :meth:`Protocol.steps`),
   and :meth:`Protocol.simulate`, which runs all sweeps of a protocol (times parameter sets) in one
@@ -18,6 +22,18 @@ Example
 (2, 16, 60000)
 """
 
+from .cmaes import fit_cmaes
+from .features import (
+    FEATURES,
+    PEERS_FEATURES,
+    FeatureSpec,
+    extract,
+    protocol_features,
+    rheobase,
+    step_windows,
+)
+from .objectives import FeatureTarget, total, trace_distance, zscores
+from .problem import Evaluation, FitProblem, FreeParameter
 from .protocol import Epoch, Protocol, ProtocolResult
 from .recordings import (
     Recording,
@@ -29,17 +45,35 @@ from .recordings import (
     read_npz,
     read_nwb,
 )
+from .result import FitResult, FitStore
 
 __all__ = [
+    "FEATURES",
+    "PEERS_FEATURES",
     "Epoch",
+    "Evaluation",
+    "FeatureSpec",
+    "FeatureTarget",
+    "FitProblem",
+    "FitResult",
+    "FitStore",
+    "FreeParameter",
     "Protocol",
     "ProtocolResult",
     "Recording",
     "RecordingError",
     "Sweep",
+    "extract",
+    "fit_cmaes",
     "from_arrays",
+    "protocol_features",
     "read_abf",
     "read_csv",
     "read_npz",
     "read_nwb",
+    "rheobase",
+    "step_windows",
+    "total",
+    "trace_distance",
+    "zscores",
 ]

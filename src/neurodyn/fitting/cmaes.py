@@ -1,0 +1,126 @@
+"""CMA-ES (Hansen & Ostermeier 2001) with every generation evaluated as one batched simulation.
+
+The search runs on the unit coordinates of :class:`~neurodyn.fitting.problem.FitProblem`
+(bounds [0, 1], pycma's boundary handling); the evolution strategy itself is pycma's.
+
+Reference: Hansen N, Ostermeier A (2001). Completely derandomized self-adaptation in evolution
+strategies. Evol Comput 9:159–195.
+
+.. code-block:: bibtex
+
+    @article{hansen2001completely, author = {Hansen, Nikolaus and Ostermeier, Andreas},
+      title = {Completely derandomized self-adaptation in evolution strategies},
+      journal = {Evolutionary Computation}, volume = {9}, number = {2}, pages = {159--195},
+      year = {2001}}
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from .problem import FitProblem
+from .result import FitResult, FitStore
+
+__all__ = ["fit_cmaes"]
+
+
+def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float = 0.25,
+              x0: dict[str, float] | None = None, max_evaluations: int = 5000,
+              target_score: float | None = None, max_seconds: float | None = None,
+              seed: int = 0, folder: str | None = None, resume: bool = True,
+              progress: bool = False, callback: Any = None) -> FitResult:
+    """Minimise ``problem``'s total score with CMA-ES.
+
+    Parameters
+    ----------
+    popsize: candidates per generation (default pycma's ``4 + 3 ln d``).
+    sigma0: initial step size in unit coordinates (a fraction of each parameter's range).
+    x0: starting point (default: the middle of the search box).
+    max_evaluations, target_score, max_seconds: stopping rules (the first reached wins).
+    seed: random seed (pycma's).
+    folder: where evaluations and the optimiser state are written after every generation;
+        with ``resume=True`` a fit whose folder holds a saved state continues from there.
+    progress: print one line per generation.
+    callback: ``callback(generation, evaluation)`` after each generation.
+    """
+    import cma
+
+    if popsize is not None and popsize < 2:
+        raise ParameterError(f"fit_cmaes: popsize must be >= 2; got {popsize}.")
+    store = FitStore(folder)
+    prev = store.load(problem.paths) if resume else None
+    xs: list[np.ndarray] = []
+    scores: list[float] = []
+    zs: list[np.ndarray] = []
+    if prev is not None:
+        state, rows = prev
+        es = state["es"]
+        history = state["history"]
+        gen = state["generation"]
+        for r in rows:
+            xs.append(np.array([r["params"][p] for p in problem.paths]))
+            scores.append(r["score"])
+            zs.append(np.array(r["z"], dtype=float))
+    else:
+        u0 = [0.5] * problem.dim if x0 is None else list(problem.to_unit(
+            [[x0[p] for p in problem.paths]])[0])
+        opts = {"bounds": [0.0, 1.0], "seed": seed + 1, "verbose": -9}
+        if popsize is not None:
+            opts["popsize"] = int(popsize)
+        es = cma.CMAEvolutionStrategy(u0, sigma0, opts)
+        history, gen = [], 0
+    t_start = time.perf_counter() - (history[-1]["wall_s"] if history else 0.0)
+    stopped = ""
+    while True:
+        n_done = len(scores)
+        if n_done >= max_evaluations:
+            stopped = f"max_evaluations ({max_evaluations}) reached"
+            break
+        best = min(scores) if scores else np.inf
+        if target_score is not None and best <= target_score:
+            stopped = f"target score {target_score:g} reached"
+            break
+        if max_seconds is not None and time.perf_counter() - t_start > max_seconds:
+            stopped = f"max_seconds ({max_seconds:g} s) reached"
+            break
+        if es.stop():
+            stopped = f"CMA-ES stop: {', '.join(es.stop())}"
+            break
+        gen += 1
+        u = np.array(es.ask())
+        x = problem.from_unit(u)
+        ev = problem.evaluate(x)
+        es.tell(list(u), [float(s) for s in ev.total])
+        xs += list(x)
+        scores += [float(s) for s in ev.total]
+        zs += list(ev.z.reshape(len(x), -1))
+        wall = time.perf_counter() - t_start
+        history.append({"generation": gen, "evaluations": len(scores), "best": float(min(scores)),
+                        "median": float(np.median(ev.total)), "wall_s": wall,
+                        "sim_s": ev.sim_s, "features_s": ev.features_s})
+        store.append(gen, x, ev.total, ev.z.reshape(len(x), -1), problem.paths)
+        store.save_state({"es": es, "history": history, "generation": gen})
+        if progress:
+            print(f"CMA-ES generation {gen}: {len(scores)} evaluations, best {min(scores):.4g}, "
+                  f"median {np.median(ev.total):.4g}, {wall:.1f} s", flush=True)
+        if callback is not None:
+            callback(gen, ev)
+    return _result(problem, xs, scores, zs, history, "cmaes", stopped, folder)
+
+
+def _result(problem: FitProblem, xs: list[np.ndarray], scores: list[float], zs: list[np.ndarray],
+            history: list[dict[str, Any]], method: str, stopped: str, folder: str | None
+            ) -> FitResult:
+    if not scores:
+        raise ParameterError(f"{method}: no candidate was evaluated ({stopped}).")
+    x = np.array(xs)
+    s = np.array(scores)
+    k = int(np.argmin(s))
+    best = problem.as_dict(x[k])
+    z = np.array(zs[k]).reshape(problem.protocol.n_sweeps, -1) if zs else None
+    return FitResult(best, float(s[k]), problem.fitted_model(x[k]), history, x, s, z,
+                     problem.paths, method, stopped, folder)

@@ -1,0 +1,466 @@
+"""Objectives: how far simulated sweeps are from a target, in units of the target's spread.
+
+* :class:`FeatureTarget` — per sweep and feature, the target ``mean`` and ``sd``, from one
+  recording (:meth:`FeatureTarget.from_values`, SD = max(rel_sd·|mean|, floor), the rule of the
+  PEERS benchmark) or from repeated sweeps (:meth:`FeatureTarget.from_repeats`).
+* :func:`zscores` — ``|value − mean| / sd`` per sweep and feature; :func:`total` — their sum.
+* :func:`trace_distance` — RMS voltage difference (mV) over a window, NumPy or JAX.
+
+Entries whose target is NaN (the feature is not defined in the target sweep, e.g. spike shape
+without spikes) are not scored: their z-score is NaN and :func:`total` skips them;
+:meth:`FeatureTarget.describe` lists them. An entry whose target is defined but whose candidate
+value is NaN (the candidate lacks the feature, e.g. it does not spike) scores ``missing_score``
+SDs (default 250, BluePyOpt's default ``max_score`` for a feature that cannot be computed), so
+objectives stay finite and rank such candidates far from the target.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from .features import FEATURES, resolve_features
+
+__all__ = [
+    "DEFAULT_FLOOR",
+    "MISSING_SCORE",
+    "FeatureTarget",
+    "total",
+    "trace_distance",
+    "zscores",
+]
+
+#: SD floor per feature (``"default"`` for the others): the PEERS benchmark's rule.
+DEFAULT_FLOOR: Mapping[str, float] = {"spike_count": 1.0, "default": 0.1}
+#: z-score of a feature the target defines and the candidate lacks (BluePyOpt's default).
+MISSING_SCORE = 250.0
+
+
+def _floors(floor: float | Mapping[str, float] | None, features: Sequence[str], who: str) -> np.ndarray:
+    if floor is None:
+        floor = DEFAULT_FLOOR
+    if isinstance(floor, Mapping):
+        unknown = [k for k in floor if k != "default" and k not in FEATURES and k not in features]
+        if unknown:
+            raise ParameterError(
+                f"{who}.floor names unknown feature(s) {unknown}. Fix: use feature names "
+                f"({', '.join(features)}) or 'default'."
+            )
+        default = floor.get("default", DEFAULT_FLOOR["default"])
+        out = np.array([float(floor.get(f, default)) for f in features])
+    else:
+        try:
+            out = np.full(len(features), float(floor))
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"{who}.floor must be a number or a mapping feature -> SD floor; got {floor!r}."
+            ) from None
+    if not np.all(np.isfinite(out) & (out > 0)):
+        raise ParameterError(
+            f"{who}.floor must be > 0 for every feature (it bounds the SD away from 0); got "
+            f"{dict(zip(features, out.tolist()))}. Fix: e.g. floor={dict(DEFAULT_FLOOR)}."
+        )
+    return out
+
+
+def _rel(rel_sd: float, who: str) -> float:
+    r = float(rel_sd)
+    if not (math.isfinite(r) and r >= 0):
+        raise ParameterError(f"{who}.rel_sd must be a fraction >= 0 (0.05 = 5%); got {rel_sd!r}.")
+    return r
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureTarget:
+    """Target features: per sweep and feature, a ``mean`` and an ``sd`` (in the feature's unit).
+
+    Parameters
+    ----------
+    features:
+        Feature names (:data:`~neurodyn.fitting.features.FEATURES`), the column order.
+    mean, sd:
+        ``(n_sweeps, n_features)``. NaN in ``mean``: not defined in the target, not scored
+        (``sd`` is then ignored and stored as NaN). Where ``mean`` is defined, ``sd`` must be
+        finite and > 0.
+    sweeps:
+        Sweep names (default ``"0"``, ``"1"``, ...).
+    n:
+        Number of repeats behind each entry (:meth:`from_repeats`); ``None`` otherwise.
+
+    Raises
+    ------
+    ParameterError
+        Unknown features, shapes that do not match, an infinite mean, an SD that is not > 0,
+        or a target where every entry is NaN ("no feature is defined in the target").
+    """
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    sd: np.ndarray
+    sweeps: tuple[str, ...] = ()
+    n: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        feats = tuple(s.name for s in resolve_features(self.features, "FeatureTarget"))
+        try:
+            mean = np.array(self.mean, dtype=np.float64)
+            sd = np.array(self.sd, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                "FeatureTarget.mean and .sd must be numeric arrays (n_sweeps, n_features). "
+                "Fix: build the target with FeatureTarget.from_values(values, features)."
+            ) from None
+        if mean.ndim == 1:
+            mean = mean[None]
+        if sd.ndim <= 1:
+            sd = np.broadcast_to(sd, mean.shape).copy()
+        if mean.ndim != 2 or mean.shape[1] != len(feats) or sd.shape != mean.shape:
+            raise ParameterError(
+                f"FeatureTarget: mean and sd must both be (n_sweeps, n_features) with n_features = "
+                f"{len(feats)} ({', '.join(feats)}); got mean {mean.shape} and sd {sd.shape}. "
+                "Fix: one row per sweep and one column per feature, in the order of features."
+            )
+        if np.isinf(mean).any():
+            raise ParameterError(
+                "FeatureTarget.mean contains Inf. Fix: use NaN for features that are not defined."
+            )
+        defined = np.isfinite(mean)
+        if not defined.any():
+            raise ParameterError(
+                f"FeatureTarget: no feature is defined in the target; nothing to fit (all "
+                f"{mean.size} entries of {len(feats)} feature(s) x {mean.shape[0]} sweep(s) are NaN). "
+                "Fix: check the target traces (do they spike? is the stimulus window right?) and "
+                "choose features that are defined on them."
+            )
+        bad = defined & ~(np.isfinite(sd) & (sd > 0))
+        if bad.any():
+            s, j = map(int, np.argwhere(bad)[0])
+            raise ParameterError(
+                f"FeatureTarget.sd must be finite and > 0 where the mean is defined; got sd = "
+                f"{sd[s, j]!r} for {feats[j]!r} in sweep {s}. Fix: use a floor, e.g. "
+                "FeatureTarget.from_values(values, features, floor=...)."
+            )
+        sd = np.where(defined, sd, np.nan)
+        names = tuple(str(x) for x in self.sweeps) or tuple(str(k) for k in range(mean.shape[0]))
+        if len(names) != mean.shape[0]:
+            raise ParameterError(
+                f"FeatureTarget.sweeps has {len(names)} names for {mean.shape[0]} sweeps. "
+                "Fix: one name per sweep."
+            )
+        mean.setflags(write=False)
+        sd.setflags(write=False)
+        object.__setattr__(self, "features", feats)
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "sd", sd)
+        object.__setattr__(self, "sweeps", names)
+        if self.n is not None:
+            object.__setattr__(self, "n", np.asarray(self.n, dtype=np.int64).reshape(mean.shape))
+
+    # --------------------------------------------------------------- constructors
+    @classmethod
+    def from_values(
+        cls,
+        values: Any,
+        features: Sequence[str],
+        *,
+        rel_sd: float = 0.05,
+        floor: float | Mapping[str, float] | None = None,
+        sweeps: Sequence[str] | None = None,
+    ) -> FeatureTarget:
+        """Target from one set of feature values (e.g. :func:`extract` on a recording):
+        ``mean = values`` and ``SD = max(rel_sd·|mean|, floor)`` — the PEERS rule.
+
+        Parameters
+        ----------
+        values:
+            ``(n_sweeps, n_features)``; NaN entries are not scored.
+        features:
+            The column names.
+        rel_sd:
+            Relative SD (default 0.05 = 5% of ``|mean|``).
+        floor:
+            Lower bound of the SD: a number, or a mapping feature -> floor with a
+            ``"default"`` entry; default ``{"spike_count": 1.0, "default": 0.1}``.
+        sweeps:
+            Sweep names.
+        """
+        mean = np.asarray(values, dtype=np.float64)
+        if mean.ndim == 1:
+            mean = mean[None]
+        feats = tuple(s.name for s in resolve_features(features, "FeatureTarget.from_values"))
+        if mean.ndim != 2 or mean.shape[1] != len(feats):
+            raise ParameterError(
+                f"FeatureTarget.from_values: values must be (n_sweeps, n_features = {len(feats)}); "
+                f"got shape {mean.shape}. Fix: one column per feature ({', '.join(feats)})."
+            )
+        r = _rel(rel_sd, "FeatureTarget.from_values")
+        fl = _floors(floor, feats, "FeatureTarget.from_values")
+        sd = np.maximum(r * np.abs(mean), fl)
+        return cls(feats, mean, sd, tuple(sweeps) if sweeps is not None else ())
+
+    @classmethod
+    def from_repeats(
+        cls,
+        values_per_repeat: Any,
+        features: Sequence[str],
+        *,
+        floor: float | Mapping[str, float] | None = None,
+        rel_sd: float = 0.0,
+        ddof: int = 0,
+        sweeps: Sequence[str] | None = None,
+    ) -> FeatureTarget:
+        """Target from repeated sweeps: per sweep and feature, the mean and SD across repeats.
+
+        Parameters
+        ----------
+        values_per_repeat:
+            ``(n_repeats, n_sweeps, n_features)``. NaN values (the feature is not defined in
+            that repeat) are left out; an entry that is NaN in every repeat is not scored.
+        floor, rel_sd:
+            ``SD = max(std across repeats, rel_sd·|mean|, floor)``; the floor as in
+            :meth:`from_values` (it keeps entries defined in a single repeat, or identical
+            across repeats, scoreable).
+        ddof:
+            Delta degrees of freedom of the SD (0: population SD, as BluePyEfe; 1: sample SD).
+
+        The number of repeats behind each entry is kept in :attr:`n`.
+        """
+        a = np.asarray(values_per_repeat, dtype=np.float64)
+        feats = tuple(s.name for s in resolve_features(features, "FeatureTarget.from_repeats"))
+        if a.ndim != 3 or a.shape[2] != len(feats):
+            raise ParameterError(
+                f"FeatureTarget.from_repeats: values_per_repeat must be (n_repeats, n_sweeps, "
+                f"n_features = {len(feats)}); got shape {a.shape}. Fix: stack the feature arrays "
+                "of the repeats along a new first axis (numpy.stack)."
+            )
+        if not isinstance(ddof, int | np.integer) or ddof < 0:
+            raise ParameterError(f"FeatureTarget.from_repeats.ddof must be an integer >= 0; got {ddof!r}.")
+        r = _rel(rel_sd, "FeatureTarget.from_repeats")
+        fl = _floors(floor, feats, "FeatureTarget.from_repeats")
+        n = np.sum(np.isfinite(a), axis=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(np.where(np.isfinite(a), a, np.nan), axis=0)
+            std = np.nanstd(np.where(np.isfinite(a), a, np.nan), axis=0, ddof=ddof)
+        std = np.where(n > ddof, std, 0.0)
+        mean = np.where(n > 0, mean, np.nan)
+        sd = np.maximum(np.maximum(np.nan_to_num(std, nan=0.0), r * np.abs(mean)), fl)
+        return cls(feats, mean, sd, tuple(sweeps) if sweeps is not None else (), n=n)
+
+    # --------------------------------------------------------------- queries
+    @property
+    def n_sweeps(self) -> int:
+        return int(self.mean.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.mean.shape[1])
+
+    @property
+    def defined(self) -> np.ndarray:
+        """``(n_sweeps, n_features)`` bool: the entries that are scored."""
+        return np.isfinite(self.mean)
+
+    @property
+    def n_defined(self) -> int:
+        return int(self.defined.sum())
+
+    def excluded(self) -> list[tuple[str, str]]:
+        """The ``(sweep, feature)`` entries that are NaN in the target and not scored."""
+        return [(self.sweeps[s], self.features[j]) for s, j in np.argwhere(~self.defined)]
+
+    def describe(self) -> str:
+        """A table of the target (mean ± SD per sweep and feature; NaN entries marked)."""
+        lines = [f"FeatureTarget: {self.n_defined} of {self.mean.size} entries scored "
+                 f"({self.n_sweeps} sweeps x {self.n_features} features)"]
+        for s, name in enumerate(self.sweeps):
+            cells = []
+            for j, f in enumerate(self.features):
+                unit = FEATURES[f].unit if f in FEATURES else ""
+                unit = "" if unit in ("", "1") else f" {unit}"
+                if np.isfinite(self.mean[s, j]):
+                    cells.append(f"{f} = {self.mean[s, j]:.6g} ± {self.sd[s, j]:.3g}{unit}")
+                else:
+                    cells.append(f"{f}: NaN (not scored)")
+            lines.append(f"  {name}: " + "; ".join(cells))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"FeatureTarget({self.n_sweeps} sweeps x {self.n_features} features, "
+                f"{self.n_defined} scored)")
+
+
+# ---------------------------------------------------------------------------------------- scores
+def zscores(
+    candidate_values: Any,
+    target: FeatureTarget,
+    *,
+    missing_score: float = MISSING_SCORE,
+    max_score: float | None = None,
+) -> np.ndarray:
+    """``|value − mean| / sd`` per sweep and feature.
+
+    Parameters
+    ----------
+    candidate_values:
+        ``(*batch, n_sweeps, n_features)`` (e.g. from :func:`extract`), in the target's order.
+    target:
+        The :class:`FeatureTarget`.
+    missing_score:
+        Score of an entry the target defines but the candidate does not (NaN/Inf value);
+        default 250 SDs (BluePyOpt's default for a feature that cannot be computed).
+    max_score:
+        If given, scores are capped at this value (BluePyOpt's ``force_max_score``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(*batch, n_sweeps, n_features)`` float64; NaN where the target is NaN (not scored).
+    """
+    if not isinstance(target, FeatureTarget):
+        raise ParameterError(
+            f"zscores: target must be a FeatureTarget; got {type(target).__name__}. Fix: "
+            "FeatureTarget.from_values(values, features)."
+        )
+    c = np.asarray(candidate_values, dtype=np.float64)
+    if c.ndim < 2 or c.shape[-2:] != target.mean.shape:
+        raise ParameterError(
+            f"zscores: candidate values must be (*batch, n_sweeps, n_features) = (*batch, "
+            f"{target.n_sweeps}, {target.n_features}) to match the target "
+            f"({', '.join(target.features)}); got shape {c.shape}. Fix: extract the target's "
+            "features, in its order, from the same protocol."
+        )
+    ms = float(missing_score)
+    if not (math.isfinite(ms) and ms >= 0):
+        raise ParameterError(
+            f"zscores.missing_score must be a finite number >= 0 (SDs); got {missing_score!r}."
+        )
+    defined = target.defined
+    with np.errstate(invalid="ignore"):
+        z = np.abs(c - target.mean) / target.sd
+    z = np.where(np.isfinite(c), z, ms)
+    if max_score is not None:
+        cap = float(max_score)
+        if not (math.isfinite(cap) and cap > 0):
+            raise ParameterError(f"zscores.max_score must be > 0 (SDs) or None; got {max_score!r}.")
+        z = np.minimum(z, cap)
+    return np.where(defined, z, np.nan)
+
+
+def total(z: Any, target: FeatureTarget | None = None) -> np.ndarray:
+    """Sum of z-scores over sweeps and features, ``(*batch,)`` (a 0-d array without batch).
+
+    Entries where the target is NaN are skipped: with ``target``, by its :attr:`defined`
+    mask; without, every NaN entry of ``z`` is skipped (:func:`zscores` gives NaN exactly there).
+    """
+    za = np.asarray(z, dtype=np.float64)
+    if za.ndim < 2:
+        raise ParameterError(
+            f"total: z must be (*batch, n_sweeps, n_features); got shape {za.shape}. "
+            "Fix: pass the output of zscores(...)."
+        )
+    if target is None:
+        return np.asarray(np.nansum(za, axis=(-2, -1)))
+    if za.shape[-2:] != target.mean.shape:
+        raise ParameterError(
+            f"total: z has shape {za.shape}, which does not end with the target's "
+            f"{target.mean.shape}. Fix: pass zscores(values, target) for this target."
+        )
+    return np.asarray(np.sum(np.where(target.defined, za, 0.0), axis=(-2, -1)))
+
+
+# ---------------------------------------------------------------------------------------- traces
+def _is_jax(x: Any) -> bool:
+    return type(x).__module__.startswith(("jax", "jaxlib"))
+
+
+def trace_distance(
+    v: Any,
+    v_target: Any,
+    dt: float,
+    *,
+    window: tuple[Any, Any] | None = None,
+    per_sweep: bool = False,
+) -> Any:
+    """Root-mean-square voltage difference (mV) between traces and target traces.
+
+    Parameters
+    ----------
+    v:
+        ``(*batch, n_sweeps, n_samples)`` in mV (NumPy or JAX; with JAX inputs the result is a
+        JAX array and differentiable).
+    v_target:
+        ``(n_sweeps, n_samples)`` (or any shape that broadcasts to ``v``), mV.
+    dt:
+        Sampling interval (ms); sample ``k`` is at ``k·dt``.
+    window:
+        ``(start, stop)`` in ms, numbers or one per sweep: only samples with
+        ``start <= k·dt < stop`` count (e.g. the stimulus window from
+        :func:`~neurodyn.fitting.features.step_windows`). Default: all samples.
+    per_sweep:
+        ``False`` (default): one RMS over all sweeps and window samples, ``(*batch,)``;
+        ``True``: one per sweep, ``(*batch, n_sweeps)``.
+
+    NaN in ``v`` gives NaN.
+    """
+    use_jax = _is_jax(v) or _is_jax(v_target)
+    if use_jax:
+        import jax.numpy as xp
+    else:
+        xp = np  # type: ignore[assignment]
+    va = xp.asarray(v)
+    vt = xp.asarray(v_target)
+    if va.ndim < 2:
+        raise ParameterError(
+            f"trace_distance: v must be (*batch, n_sweeps, n_samples) in mV; got shape {va.shape}. "
+            "Fix: for one trace pass v[None]."
+        )
+    try:
+        shape = np.broadcast_shapes(va.shape, vt.shape)
+    except ValueError:
+        shape = None
+    if shape != va.shape:
+        raise ParameterError(
+            f"trace_distance: v_target (shape {vt.shape}) must broadcast to v {va.shape}: the "
+            "same sweeps and samples. Fix: pass the target traces (n_sweeps, n_samples) of the "
+            "same protocol and sampling."
+        )
+    d = float(dt)
+    if not (math.isfinite(d) and d > 0):
+        raise ParameterError(f"trace_distance.dt must be a sampling interval > 0 ms; got {dt!r}.")
+    n_sw, n_s = va.shape[-2], va.shape[-1]
+    if window is None:
+        mask = np.ones((n_sw, n_s), dtype=bool)
+    else:
+        try:
+            a, b = window
+            a = np.broadcast_to(np.asarray(a, dtype=np.float64), (n_sw,))
+            b = np.broadcast_to(np.asarray(b, dtype=np.float64), (n_sw,))
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"trace_distance.window must be (start, stop) in ms, numbers or one per sweep "
+                f"({n_sw}); got {window!r}."
+            ) from None
+        t = np.arange(n_s) * d
+        eps = 1e-9 * d
+        mask = (t >= a[:, None] - eps) & (t < b[:, None] - eps)
+        empty = ~mask.any(axis=1)
+        if empty.any():
+            k = int(np.flatnonzero(empty)[0])
+            raise ParameterError(
+                f"trace_distance: the window [{a[k]:g}, {b[k]:g}) ms of sweep {k} holds no sample "
+                f"(samples at 0..{(n_s - 1) * d:g} ms every {d:g} ms). Fix: give start < stop "
+                "inside the trace."
+            )
+    m = xp.asarray(mask)
+    sq = xp.where(m, (va - vt) ** 2, 0.0)
+    m = xp.asarray(mask, dtype=sq.dtype)
+    if per_sweep:
+        return xp.sqrt(xp.sum(sq, axis=-1) / xp.sum(m, axis=-1))
+    return xp.sqrt(xp.sum(sq, axis=(-2, -1)) / xp.sum(m))

@@ -1,0 +1,99 @@
+"""Fit problems and CMA-ES: parameter recovery on a small synthetic problem, resume after a
+kill, and bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+pytest.importorskip("efel", reason="eFEL is not installed (pip install efel)")
+pytest.importorskip("cma", reason="pycma is not installed (pip install cma)")
+
+import neurodyn as nd
+from neurodyn.errors import ParameterError
+from neurodyn.fitting import (
+    PEERS_FEATURES,
+    FeatureTarget,
+    FitProblem,
+    FreeParameter,
+    Protocol,
+    extract,
+    fit_cmaes,
+)
+
+AREA = math.pi * 17.84**2  # um2, the PEERS soma
+TRUTH = {"g_na": 120.0, "g_k": 36.0, "g_l": 0.3}
+
+
+def _problem(t_stop=300.0, amps=(40, 80, 100)):
+    stop = min(250.0, t_stop - 20.0)
+    hh = nd.models.HodgkinHuxley(rates="neuron_table", area=AREA)
+    prot = Protocol.steps(list(amps), start=50, stop=stop, t_stop=t_stop, dt=0.025)
+    out = prot.simulate(hh, batch={k: np.array([v]) for k, v in TRUTH.items()},
+                        method="backward_euler", spikes=False)
+    f = extract(np.asarray(out.v)[0], np.asarray(out.t), stim_start=50, stim_end=stop,
+                features=PEERS_FEATURES, threshold=-20.0)
+    target = FeatureTarget.from_values(f, PEERS_FEATURES)
+    params = [FreeParameter("g_na", 50, 250), FreeParameter("g_k", 10, 80),
+              FreeParameter("g_l", 0.1, 1.0, transform="log")]
+    return FitProblem(hh, params, prot, target, PEERS_FEATURES, method="backward_euler")
+
+
+def test_truth_scores_zero_and_cmaes_recovers_it(tmp_path):
+    prob = _problem()
+    ev = prob.evaluate([[TRUTH[p] for p in prob.paths]])
+    assert ev.total[0] == pytest.approx(0.0, abs=1e-9)
+    res = fit_cmaes(prob, popsize=12, target_score=0.2, max_evaluations=3000, seed=3,
+                    folder=str(tmp_path / "fit"))
+    assert res.score_ <= 0.2
+    for k, v in TRUTH.items():
+        assert abs(res.params_[k] / v - 1) < 0.02, (k, res.params_[k])
+    assert res.model_.g_na == pytest.approx(res.params_["g_na"])
+    lines = (tmp_path / "fit" / "evaluations.jsonl").read_text().splitlines()
+    assert len(lines) == len(res.scores)  # every evaluation written
+    nu = res.non_uniqueness(1.0)
+    assert nu["n"] >= 1 and set(nu["ranges"]) == set(TRUTH)
+
+
+def test_a_killed_fit_resumes_without_lost_or_repeated_evaluations(tmp_path):
+    prob = _problem(t_stop=200.0, amps=(60, 100))
+    folder = str(tmp_path / "fit")
+    full = fit_cmaes(_problem(t_stop=200.0, amps=(60, 100)), popsize=8, max_evaluations=64,
+                     seed=5, folder=str(tmp_path / "ref"))
+    # "kill" after 3 generations, then restart with the same folder
+    first = fit_cmaes(prob, popsize=8, max_evaluations=24, seed=5, folder=folder)
+    assert len(first.scores) == 24
+    with open(f"{folder}/evaluations.jsonl", "a") as f:
+        f.write('{"generation": 4, "params": {"g_na": 1')  # a line cut by the kill
+    resumed = fit_cmaes(prob, popsize=8, max_evaluations=64, seed=5, folder=folder)
+    assert len(resumed.scores) == 64
+    np.testing.assert_allclose(resumed.x, full.x)  # the same search as without the kill
+    np.testing.assert_allclose(resumed.scores, full.scores)
+    assert [h["generation"] for h in resumed.history] == list(range(1, 9))
+
+
+def test_bad_fit_input_gives_clear_errors():
+    prob = _problem(t_stop=120.0, amps=(80,))
+    with pytest.raises(ParameterError, match="low < high"):
+        FreeParameter("g_na", 200, 100)
+    with pytest.raises(ParameterError, match="log transform needs low > 0"):
+        FreeParameter("g_l", 0.0, 1.0, transform="log")
+    with pytest.raises(ParameterError, match="no parameter 'gna'.*Did you mean 'g_na'"):
+        FitProblem(prob.model, [FreeParameter("gna", 50, 250)], prob.protocol, prob.target,
+                   PEERS_FEATURES)
+    with pytest.raises(ParameterError, match="valid range"):
+        FitProblem(prob.model, [FreeParameter("g_na", -5, 250)], prob.protocol, prob.target,
+                   PEERS_FEATURES)
+    with pytest.raises(ParameterError, match="columns"):
+        prob.evaluate(np.ones((2, 5)))
+    all_nan = np.full((1, len(PEERS_FEATURES)), np.nan)
+    with pytest.raises(ParameterError, match="nothing to fit"):
+        FeatureTarget.from_values(all_nan, PEERS_FEATURES)
+
+
+def test_candidates_whose_features_are_all_undefined_score_the_penalty():
+    prob = _problem(t_stop=120.0, amps=(80,))
+    ev = prob.evaluate([[50.0, 80.0, 1.0]])  # too little Na: no spike, spike features missing
+    assert np.isfinite(ev.total).all() and ev.total[0] >= 250.0
