@@ -80,7 +80,7 @@ def test_bad_fit_input_gives_clear_errors():
         FreeParameter("g_na", 200, 100)
     with pytest.raises(ParameterError, match="log transform needs low > 0"):
         FreeParameter("g_l", 0.0, 1.0, transform="log")
-    with pytest.raises(ParameterError, match="no parameter 'gna'.*Did you mean 'g_na'"):
+    with pytest.raises(ParameterError, match=r"no parameter 'gna'.*Did you mean 'g_na'"):
         FitProblem(prob.model, [FreeParameter("gna", 50, 250)], prob.protocol, prob.target,
                    PEERS_FEATURES)
     with pytest.raises(ParameterError, match="valid range"):
