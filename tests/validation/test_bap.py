@@ -50,4 +50,5 @@ def test_bap_decays_when_passive_and_propagates_when_active(tmp_path) -> None:
     plot_along_path(dist, {"passive dendrites": passive, "active dendrites": active}, ax=axes[0])
     plot_voltage_on_morphology(cell, ra, ax=axes[1], label="peak V (mV)")
     fig.savefig(tmp_path / "bap.png")
+    plt.close(fig)
     assert (tmp_path / "bap.png").stat().st_size > 10_000

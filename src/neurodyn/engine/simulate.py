@@ -615,7 +615,10 @@ def _apply_batch(model, stims, batch):
             f"({ {k: np.shape(v) for k, v in labels.items()} }). Fix: give them the same length "
             "or build a factorial sweep with neurodyn.grid(...)."
         ) from None
-    labels = {k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in labels.items()}
+
+    # labels only describe the batch; traced values (inside jit/grad) stay as they are
+    labels = {k: v if is_traced(v) else np.broadcast_to(np.asarray(v, dtype=float), shape)
+              for k, v in labels.items()}
     return model, stims, labels
 
 

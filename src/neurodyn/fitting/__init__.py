@@ -6,7 +6,9 @@
 * :mod:`~neurodyn.fitting.features` (eFEL) and :mod:`~neurodyn.fitting.objectives` (feature
   targets with SDs, z-scores, trace distances);
 * :mod:`~neurodyn.fitting.problem` (:class:`FitProblem`: model, free parameters with bounds and
-  transforms, protocol, target) and :func:`fit_cmaes` (batched CMA-ES, incremental, resumable);
+  transforms, protocol, target); optimisers: :func:`fit_cmaes` (batched CMA-ES),
+  :func:`fit_nsga2` (multi-objective, Pareto front), both incremental and resumable, and
+  :func:`fit_gradient` (Adam on the trace distance, multi-start in one differentiable call);
 * :mod:`~neurodyn.fitting.protocol`: :class:`Protocol`, the piecewise-constant current of every
   sweep (epochs in ms and pA, detected from a recording or built with :meth:`Protocol.steps`),
   and :meth:`Protocol.simulate`, which runs all sweeps of a protocol (times parameter sets) in one
@@ -32,6 +34,8 @@ from .features import (
     rheobase,
     step_windows,
 )
+from .gradient import fit_gradient
+from .nsga2 import fit_nsga2
 from .objectives import FeatureTarget, total, trace_distance, zscores
 from .problem import Evaluation, FitProblem, FreeParameter
 from .protocol import Epoch, Protocol, ProtocolResult
@@ -65,6 +69,8 @@ __all__ = [
     "Sweep",
     "extract",
     "fit_cmaes",
+    "fit_gradient",
+    "fit_nsga2",
     "from_arrays",
     "protocol_features",
     "read_abf",

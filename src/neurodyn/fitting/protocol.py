@@ -547,7 +547,9 @@ class Protocol:
         if strategy == "batch":
             stims = [Step(amplitude=0.0, start=a, stop=b) for a, b in windows]
             fac = factor if np.ndim(factor) == 0 else np.asarray(factor)[..., None]
-            nd_batch: dict[str, Any] = {k: np.asarray(v)[..., None] for k, v in labels.items()}
+            # traced values (inside jax.jit/grad) keep their JAX type
+            nd_batch: dict[str, Any] = {k: (v if is_traced(v) else np.asarray(v))[..., None]
+                                        for k, v in labels.items()}
             for j in range(len(windows)):
                 nd_batch[f"stimulus[{j}].amplitude"] = fac * amps[:, j]
             res = simulate(model, self.t_stop, dt_sim, stimulus=stims, batch=nd_batch, **common)
