@@ -131,3 +131,19 @@ def test_nsga2_finds_low_scores_keeps_a_pareto_front_and_resumes(tmp_path):
     fit_nsga2(prob, pop_size=16, generations=3, seed=2, folder=folder)
     resumed = fit_nsga2(prob, pop_size=16, generations=8, seed=2, folder=folder)
     np.testing.assert_allclose(resumed.scores, ref.scores)
+
+
+def test_reset_models_get_their_spikes_marked_for_efel():
+    """Integrate-and-fire traces lose the spike to the reset; the problem marks each spike
+    sample at v_peak so eFEL counts the model's own spikes."""
+    model = nd.models.AdEx()
+    prot = Protocol.steps([-200, 900], start=100, stop=600, t_stop=700, dt=0.05)
+    feats = ["spike_count", "voltage_base"]
+    dummy = FeatureTarget.from_values(np.ones((2, 2)), feats)
+    prob = FitProblem(model, [FreeParameter("b", 0, 300)], prot, dummy, feats, threshold=0.0)
+    out = prob.simulate([[80.5]])
+    counts = np.array([len(t) for t in out.spike_times()[0]])
+    f = extract(prob.voltages(out)[0], np.asarray(out.t), stim_start=100, stim_end=600,
+                features=feats, threshold=0.0)
+    assert counts[0] == 0 and counts[1] > 0
+    np.testing.assert_array_equal(f[:, 0], counts)

@@ -160,12 +160,37 @@ class FitProblem:
         return self.model.replace(**self.as_dict(x))
 
     # ------------------------------------------------------------------ evaluation
+    @property
+    def resets(self) -> bool:
+        """True for integrate-and-fire models (their spikes are reset events, not waveforms)."""
+        return bool(getattr(self.model, "has_reset", False))
+
     def simulate(self, x: Any) -> Any:
         """The protocol run for candidates ``x`` ``(n, d)``: a :class:`ProtocolResult`."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         batch = {p.path: x[:, j] for j, p in enumerate(self.params)}
         return self.protocol.simulate(self.model, batch=batch, method=self.method,
-                                      substeps=self.substeps, spikes=False)
+                                      substeps=self.substeps, spikes=self.resets)
+
+    def voltages(self, out: Any) -> np.ndarray:
+        """Voltage traces ``(n, n_sweeps, n_samples)`` for feature extraction. For reset models
+        the sample at each spike is set to the model's ``v_peak`` (or +20 mV), so that eFEL sees
+        the spike that the reset removed from the sampled trace (a 0.2 ms pulse from the spike's
+        sample, so that eFEL's resampling keeps it); waveform features (AP amplitude, width)
+        are then not meaningful for them."""
+        v = np.array(out.v, dtype=float)
+        if not self.resets:
+            return v
+        peak = float(np.max(np.asarray(getattr(self.model, "v_peak", 20.0))))
+        trains = out.spike_times()
+        dt = self.protocol.dt
+        flat_v = v.reshape(-1, v.shape[-1])
+        width = max(2, int(round(0.2 / dt)))  # a 0.2 ms pulse survives eFEL's resampling
+        for k, tr in enumerate(trains.reshape(-1)):
+            start = np.floor(np.asarray(tr, dtype=float) / dt).astype(int)
+            idx = np.clip((start[:, None] + np.arange(width)).ravel(), 0, flat_v.shape[1] - 1)
+            flat_v[k, idx] = peak
+        return flat_v.reshape(v.shape)
 
     def evaluate(self, x: Any) -> Evaluation:
         """Features, z-scores and their sum for candidates ``x`` ``(n, d)`` (physical units)."""
@@ -178,7 +203,7 @@ class FitProblem:
                                  f"({', '.join(self.paths)}); got shape {x.shape}.")
         t0 = time.perf_counter()
         out = self.simulate(x)
-        v = np.asarray(out.v)
+        v = self.voltages(out)
         t1 = time.perf_counter()
         feats = extract(v, np.asarray(out.t), stim_start=self.stim_window[0],
                         stim_end=self.stim_window[1], features=self.features,
