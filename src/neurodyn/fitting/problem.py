@@ -185,7 +185,7 @@ class FitProblem:
         trains = out.spike_times()
         dt = self.protocol.dt
         flat_v = v.reshape(-1, v.shape[-1])
-        width = max(2, int(round(0.2 / dt)))  # a 0.2 ms pulse survives eFEL's resampling
+        width = max(2, round(0.2 / dt))  # a 0.2 ms pulse survives eFEL's resampling
         for k, tr in enumerate(trains.reshape(-1)):
             start = np.floor(np.asarray(tr, dtype=float) / dt).astype(int)
             idx = np.clip((start[:, None] + np.arange(width)).ravel(), 0, flat_v.shape[1] - 1)
