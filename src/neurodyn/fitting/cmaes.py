@@ -31,7 +31,7 @@ __all__ = ["fit_cmaes"]
 def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float = 0.25,
               x0: dict[str, float] | None = None, max_evaluations: int = 5000,
               target_score: float | None = None, max_seconds: float | None = None,
-              seed: int = 0, folder: str | None = None, resume: bool = True,
+              seed: int = 0, restarts: int = 0, folder: str | None = None, resume: bool = True,
               progress: bool = False, callback: Any = None) -> FitResult:
     """Minimise ``problem``'s total score with CMA-ES.
 
@@ -42,6 +42,9 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
     x0: starting point (default: the middle of the search box).
     max_evaluations, target_score, max_seconds: stopping rules (the first reached wins).
     seed: random seed (pycma's).
+    restarts: when CMA-ES stops (converged or stagnating) before the budget is spent, start
+        again from a random point with twice the population, up to ``restarts`` times (IPOP-CMA-ES,
+        Auger & Hansen 2005), for multimodal problems.
     folder: where evaluations and the optimiser state are written after every generation;
         with ``resume=True`` a fit whose folder holds a saved state continues from there.
     progress: print one line per generation.
@@ -61,6 +64,7 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
         es = state["es"]
         history = state["history"]
         gen = state["generation"]
+        n_restart = state.get("restart", 0)
         for r in rows:
             xs.append(np.array([r["params"][p] for p in problem.paths]))
             scores.append(r["score"])
@@ -72,7 +76,7 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
         if popsize is not None:
             opts["popsize"] = int(popsize)
         es = cma.CMAEvolutionStrategy(u0, sigma0, opts)
-        history, gen = [], 0
+        history, gen, n_restart = [], 0, 0
     t_start = time.perf_counter() - (history[-1]["wall_s"] if history else 0.0)
     stopped = ""
     while True:
@@ -88,6 +92,14 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
             stopped = f"max_seconds ({max_seconds:g} s) reached"
             break
         if es.stop():
+            if n_restart < restarts:
+                n_restart += 1
+                rng = np.random.default_rng([seed, n_restart])
+                opts = {"bounds": [0.0, 1.0], "seed": seed + 1 + 1000 * n_restart, "verbose": -9,
+                        "popsize": es.popsize * 2}
+                es = cma.CMAEvolutionStrategy(list(rng.uniform(0.1, 0.9, problem.dim)), sigma0,
+                                              opts)
+                continue
             stopped = f"CMA-ES stop: {', '.join(es.stop())}"
             break
         gen += 1
@@ -101,9 +113,9 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
         wall = time.perf_counter() - t_start
         history.append({"generation": gen, "evaluations": len(scores), "best": float(min(scores)),
                         "median": float(np.median(ev.total)), "wall_s": wall,
-                        "sim_s": ev.sim_s, "features_s": ev.features_s})
+                        "sim_s": ev.sim_s, "features_s": ev.features_s, "restart": n_restart})
         store.append(gen, x, ev.total, ev.z.reshape(len(x), -1), problem.paths)
-        store.save_state({"es": es, "history": history, "generation": gen})
+        store.save_state({"es": es, "history": history, "generation": gen, "restart": n_restart})
         if progress:
             print(f"CMA-ES generation {gen}: {len(scores)} evaluations, best {min(scores):.4g}, "
                   f"median {np.median(ev.total):.4g}, {wall:.1f} s", flush=True)
