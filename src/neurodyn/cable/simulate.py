@@ -112,9 +112,9 @@ class CellSimulator:
     # ------------------------------------------------------------------ running
     def run(self, values: Mapping[str, Any] | None = None, batch_shape: tuple[int, ...] = ()
             ) -> dict[str, Any]:
-        """Recorded voltages ``{"v": [n_record, *batch, n_samples], "det": [n_steps, n_det,
-        *batch]}`` (JAX arrays; traceable)."""
-
+        """Recorded voltages ``{"v": [n_record, *batch, n_samples + 1] (from t = 0), "det":
+        [n_steps, n_det, *batch] (every step at the spike detectors), "final": the state at
+        t_stop}`` (JAX arrays; traceable)."""
         return self.run_params(self.params(values, batch_shape), batch_shape)
 
     def run_params(self, params: Any, batch_shape: tuple[int, ...] = ()) -> dict[str, Any]:
@@ -126,6 +126,7 @@ class CellSimulator:
         step = make_step(a, self.dt, self.method)
         carry = initial_state(a, params, batch_shape)
         rec = jnp.asarray(self.record_nodes)
+        v0 = carry[0][rec]
         det = jnp.asarray(np.array([n for n, _ in a.detectors], dtype=np.int64))
         k = self.steps_per_sample
 
@@ -149,8 +150,6 @@ class CellSimulator:
         carry, (vs, vdet) = jax.lax.scan(block, carry, jnp.arange(n_blocks))
         vs = vs.reshape((n_blocks * m, *vs.shape[2:]))
         vdet = vdet.reshape((n_blocks * m * k, *vdet.shape[3:]))
-        v0 = carry_v0 = initial_state(a, params, batch_shape)[0][rec]
-        del carry_v0
         trace = jnp.concatenate([v0[None], vs], axis=0)
         return {"v": jnp.moveaxis(trace, 0, -1), "det": vdet, "final": carry}
 
