@@ -14,6 +14,15 @@ os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
 REFERENCE = Path(__file__).parent / "reference_data"
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close matplotlib figures a test left open (pyplot keeps them alive)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     return REFERENCE
