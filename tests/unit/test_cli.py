@@ -256,3 +256,44 @@ def test_cell_spec_batch_runs(tmp_path, capsys):
     summary = run_spec(str(text), str(tmp_path / "out"), quiet=True)
     assert summary["status"] == "success" and summary["batch"]["soma.hh.g_na"] == [100.0, 140.0]
     assert (tmp_path / "out" / "path.png").is_file()
+
+
+def test_neurodyn_fit_writes_a_report_and_resumes(tmp_path, capsys):
+    pytest.importorskip("cma")
+    spec = Path(__file__).resolve().parents[2] / "examples" / "fit" / "hh_peers.toml"
+    out = tmp_path / "fit"
+    assert main(["fit", str(spec), "-o", str(out), "-q"]) == 0
+    res = json.loads((out / "result.json").read_text())
+    assert res["score"] <= 0.5
+    for k, v in {"g_na": 120.0, "g_k": 36.0, "g_l": 0.3, "c_m": 1.0}.items():
+        assert abs(res["params"][k] / v - 1) < 0.02
+    for f in ("report.md", "traces.png", "feature_errors.png", "convergence.png",
+              "parameters.png", "evaluations.jsonl"):
+        assert (out / f).is_file()
+    n = len((out / "evaluations.jsonl").read_text().splitlines())
+    assert main(["fit", str(spec), "-o", str(out), "-q"]) == 0  # resumes: already done
+    assert len((out / "evaluations.jsonl").read_text().splitlines()) == n
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (("model", "type", "HodgkinHuxleyy"), "[model].type"),
+    (("parameter", 0, "low", 300.0), "low < high"),
+    (("parameter", 0, "path", "gna"), "no parameter 'gna'"),
+    (("features", "names", ["spike_countt"]), "spike_countt"),
+    (("fit", "method", "pso"), "[fit].method"),
+])
+def test_malformed_fit_specs_give_the_key_path(change, expected):
+    import copy
+    import tomllib
+
+    from neurodyn.io.fit_spec import parse_fit_spec
+
+    spec = Path(__file__).resolve().parents[2] / "examples" / "fit" / "hh_peers.toml"
+    d = copy.deepcopy(tomllib.loads(spec.read_text()))
+    cur = d
+    for k in change[:-2]:
+        cur = cur[k]
+    cur[change[-2]] = change[-1]
+    with pytest.raises((SpecError, ParameterError)) as exc:
+        parse_fit_spec(d, source="bad.toml")
+    assert expected in str(exc.value), str(exc.value)

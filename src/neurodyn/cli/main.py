@@ -350,6 +350,32 @@ def _cmd_cite(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from ..fitting import fit_cmaes, fit_nsga2
+    from ..fitting.report import write_report
+    from ..io.fit_spec import load_fit_spec
+
+    spec = load_fit_spec(args.spec)
+    folder = args.out or spec.folder
+    opts = dict(spec.options)
+    if spec.method == "cmaes":
+        opts.pop("generations", None)
+        res = fit_cmaes(spec.problem, folder=folder, progress=not args.quiet, **opts)
+    else:
+        for k in ("popsize", "restarts", "max_evaluations"):
+            if k in opts:
+                v = opts.pop(k)
+                if k == "popsize":
+                    opts["pop_size"] = v
+        res = fit_nsga2(spec.problem, folder=folder, progress=not args.quiet, **opts)
+    summary = write_report(res, spec.problem, spec.data_v, folder, name=spec.name,
+                           truth=spec.truth)
+    if not args.quiet:
+        print(res.summary())
+        print(f"wrote {os.path.join(folder, 'report.md')}, {os.path.join(folder, 'result.json')}")
+    return 0 if np.isfinite(summary["score"]) else 1
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     summary = run_spec(args.spec, args.out, quiet=args.quiet)
     if not args.quiet:
@@ -382,6 +408,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-o", "--out", help="output folder (default: the spec's [output].folder)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
     p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("fit", help="fit a model to data (a TOML fit spec); resumable")
+    p.add_argument("spec", help="path to a TOML fit spec (see examples/fit/)")
+    p.add_argument("-o", "--out", help="output folder (default: the spec's [output].folder)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=_cmd_fit)
     p = sub.add_parser("models", help="list models, parameters and presets")
     p.add_argument("model", nargs="?")
     p.set_defaults(func=_cmd_models)

@@ -1,0 +1,214 @@
+"""TOML specs of fits for ``neurodyn fit``::
+
+    name = "hh_peers"
+    [model]
+    type = "HodgkinHuxley"
+    parameters = {rates = "neuron_table", area = "1000 um2"}
+    method = "backward_euler"          # integration method (default: the model's)
+
+    [data]
+    # a recording (.abf, .nwb, .npz, .csv; path relative to the spec) ...
+    recording = "cell.abf"
+    sweeps = [0, 4, 8]                 # optional subset
+    ljp = "14 mV"                      # liquid-junction potential to subtract (optional)
+    tolerance_pA = 20                  # stimulus detection in a recorded (noisy) current
+    # ... or synthetic data: the model with these values under a step protocol
+    synthetic = {g_na = 120, g_k = 36, g_l = 0.3, c_m = 1.0}
+    protocol = {steps_pA = [20, 40, 60, 80, 100], start = "100 ms", stop = "600 ms",
+                t_stop = "700 ms", dt = "0.025 ms"}
+    noise_mV = 0.5                     # white noise added to synthetic traces (seeded)
+
+    [features]
+    names = ["spike_count", "mean_frequency", "time_to_first_spike", "AP_amplitude"]
+    threshold = "-20 mV"
+    rel_sd = 0.05                      # SD = max(rel_sd |mean|, floor) (floor 1 for spike_count,
+                                       # 0.1 otherwise)
+
+    [[parameter]]
+    path = "g_na"
+    low = 50
+    high = 250
+    transform = "linear"               # or "log"
+
+    [fit]
+    method = "cmaes"                   # or "nsga2"
+    popsize = 16
+    max_evaluations = 5000
+    max_seconds = 300
+    target_score = 0.5
+    seed = 0
+    restarts = 0                       # IPOP restarts (cmaes)
+
+    [output]
+    folder = "out/hh_peers"
+
+The folder receives every evaluation as it is scored and the optimiser state after every
+generation: running the same command again resumes a killed fit. Every error names the key path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import NeurodynError, SpecError
+from .network_spec import _err, _keys, _num
+
+__all__ = ["FitSpec", "load_fit_spec", "parse_fit_spec"]
+
+_TOP = {"name", "description", "model", "data", "features", "parameter", "fit", "output"}
+_FIT = {"method", "popsize", "max_evaluations", "max_seconds", "target_score", "seed", "restarts",
+        "generations"}
+
+
+@dataclass
+class FitSpec:
+    name: str
+    problem: Any
+    data_v: np.ndarray | None
+    method: str
+    options: dict[str, Any]
+    folder: str
+    truth: dict[str, float] | None = None
+    description: str = ""
+    source: str = "<spec>"
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def load_fit_spec(path: str) -> FitSpec:
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file. Fix: check the path.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML: {exc}.") from None
+    return parse_fit_spec(data, source=path,
+                          default_name=os.path.splitext(os.path.basename(path))[0])
+
+
+def _model(d: Any, source: str) -> tuple[Any, str | None]:
+    from ..models import ALIASES, REGISTRY
+
+    m = _keys(d, {"type", "parameters", "method"}, "[model]", source)
+    t = ALIASES.get(m.get("type"), m.get("type"))
+    if t not in REGISTRY:
+        raise _err(source, "[model].type", f"unknown model {m.get('type')!r}. Known: "
+                   f"{', '.join(REGISTRY)}.")
+    try:
+        model = REGISTRY[t](**(m.get("parameters") or {}))
+    except NeurodynError as exc:
+        raise _err(source, "[model].parameters", str(exc)) from None
+    return model, m.get("method")
+
+
+def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
+                   default_name: str = "fit") -> FitSpec:
+    from ..fitting import (
+        FeatureTarget,
+        FitProblem,
+        FreeParameter,
+        Protocol,
+        extract,
+        read_abf,
+        read_csv,
+        read_npz,
+        read_nwb,
+    )
+
+    _keys(data, _TOP, "", source)
+    model, sim_method = _model(data.get("model"), source)
+    params = []
+    for i, pd in enumerate(data.get("parameter") or []):
+        where = f"[[parameter]][{i}]"
+        _keys(pd, {"path", "low", "high", "transform"}, where, source)
+        for req in ("path", "low", "high"):
+            if req not in pd:
+                raise _err(source, f"{where}.{req}", "missing.")
+        try:
+            params.append(FreeParameter(str(pd["path"]), float(pd["low"]), float(pd["high"]),
+                                        pd.get("transform", "linear")))
+        except (NeurodynError, TypeError, ValueError) as exc:
+            raise _err(source, where, str(exc)) from None
+    if not params:
+        raise _err(source, "[[parameter]]", "no free parameter. Fix: add [[parameter]] tables "
+                   "with path, low and high.")
+    d = _keys(data.get("data") or {}, {"recording", "sweeps", "ljp", "tolerance_pA", "synthetic",
+                                       "protocol", "noise_mV"}, "[data]", source)
+    fe = _keys(data.get("features") or {}, {"names", "threshold", "rel_sd"}, "[features]", source)
+    names = fe.get("names")
+    if not isinstance(names, list) or not names:
+        raise _err(source, "[features].names", "must be a non-empty list of feature names.")
+    threshold = _num(fe.get("threshold", -20.0), "mV", "[features].threshold", source)
+    truth = None
+    if "recording" in d:
+        path = str(d["recording"])
+        if not os.path.isabs(path) and source not in ("<spec>", ""):
+            path = os.path.join(os.path.dirname(os.path.abspath(source)), path)
+        ext = os.path.splitext(path)[1].lower()
+        reader = {".abf": read_abf, ".nwb": read_nwb, ".npz": read_npz, ".csv": read_csv}.get(ext)
+        if reader is None:
+            raise _err(source, "[data].recording", f"unknown file type {ext!r}: use .abf, .nwb, "
+                       ".npz or .csv.")
+        try:
+            rec = reader(path)
+            if "sweeps" in d:
+                rec = rec.select(list(d["sweeps"]))
+            if "ljp" in d:
+                rec = rec.corrected(_num(d["ljp"], "mV", "[data].ljp", source))
+            protocol = Protocol.from_recording(rec, tolerance_pA=float(d.get("tolerance_pA", 0.0)))
+        except (NeurodynError, OSError) as exc:
+            raise _err(source, "[data].recording", str(exc)) from None
+        data_v = rec.voltages()
+    elif "synthetic" in d:
+        pr = _keys(d.get("protocol") or {}, {"steps_pA", "start", "stop", "t_stop", "dt"},
+                   "[data].protocol", source)
+        try:
+            protocol = Protocol.steps(pr["steps_pA"], pr["start"], pr["stop"], pr["t_stop"],
+                                      pr.get("dt", 0.025))
+        except KeyError as exc:
+            raise _err(source, f"[data].protocol.{exc.args[0]}", "missing.") from None
+        except NeurodynError as exc:
+            raise _err(source, "[data].protocol", str(exc)) from None
+        truth = {k: float(v) for k, v in d["synthetic"].items()}
+        try:
+            out = protocol.simulate(model, batch={k: np.array([v]) for k, v in truth.items()},
+                                    method=sim_method, spikes=bool(getattr(model, "has_reset",
+                                                                           False)))
+        except NeurodynError as exc:
+            raise _err(source, "[data].synthetic", str(exc)) from None
+        data_v = np.asarray(out.v)[0]
+        noise = float(d.get("noise_mV", 0.0))
+        if noise:
+            data_v = data_v + np.random.default_rng(0).normal(0.0, noise, data_v.shape)
+    else:
+        raise _err(source, "[data]", "needs recording = \"file\" or synthetic = {...}.")
+    dummy_prob = None
+    try:
+        if truth is not None and getattr(model, "has_reset", False):
+            dummy_prob = FitProblem(model, params, protocol, target=object(), features=names,
+                                    threshold=threshold, method=sim_method)
+            data_v = dummy_prob.voltages(out)[0] + (data_v - np.asarray(out.v)[0])
+        ep = max((e for sweep in protocol.epochs for e in sweep), key=lambda e: e[1] - e[0])
+        f = extract(data_v, protocol.t, stim_start=ep[0], stim_end=ep[1], features=names,
+                    threshold=threshold)
+        target = FeatureTarget.from_values(f, names, rel_sd=float(fe.get("rel_sd", 0.05)))
+        problem = FitProblem(model, params, protocol, target, names, threshold=threshold,
+                             method=sim_method)
+    except NeurodynError as exc:
+        raise _err(source, "[features]/[[parameter]]", str(exc)) from None
+    fit = _keys(data.get("fit") or {}, _FIT, "[fit]", source)
+    method = fit.get("method", "cmaes")
+    if method not in ("cmaes", "nsga2"):
+        raise _err(source, "[fit].method", f"must be 'cmaes' or 'nsga2'; got {method!r}.")
+    options = {k: v for k, v in fit.items() if k != "method"}
+    out_d = _keys(data.get("output") or {}, {"folder"}, "[output]", source)
+    name = str(data.get("name", default_name))
+    return FitSpec(name, problem, data_v, method, options,
+                   str(out_d.get("folder", f"out/{name}")), truth,
+                   str(data.get("description", "")), source, data)
