@@ -5,6 +5,7 @@
     type = "HodgkinHuxley"
     parameters = {rates = "neuron_table", area = "1000 um2"}
     method = "backward_euler"          # integration method (default: the model's)
+    substeps = 1                       # integration steps per recorded sample
 
     [data]
     # a recording (.abf, .nwb, .npz, .csv; path relative to the spec) ...
@@ -92,10 +93,10 @@ def load_fit_spec(path: str) -> FitSpec:
                           default_name=os.path.splitext(os.path.basename(path))[0])
 
 
-def _model(d: Any, source: str) -> tuple[Any, str | None]:
+def _model(d: Any, source: str) -> tuple[Any, str | None, int]:
     from ..models import ALIASES, REGISTRY
 
-    m = _keys(d, {"type", "parameters", "method"}, "[model]", source)
+    m = _keys(d, {"type", "parameters", "method", "substeps"}, "[model]", source)
     t = ALIASES.get(m.get("type"), m.get("type"))
     if t not in REGISTRY:
         raise _err(source, "[model].type", f"unknown model {m.get('type')!r}. Known: "
@@ -104,7 +105,10 @@ def _model(d: Any, source: str) -> tuple[Any, str | None]:
         model = REGISTRY[t](**(m.get("parameters") or {}))
     except NeurodynError as exc:
         raise _err(source, "[model].parameters", str(exc)) from None
-    return model, m.get("method")
+    substeps = m.get("substeps", 1)
+    if isinstance(substeps, bool) or not isinstance(substeps, int) or substeps < 1:
+        raise _err(source, "[model].substeps", f"must be an integer >= 1; got {substeps!r}.")
+    return model, m.get("method"), substeps
 
 
 def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
@@ -122,7 +126,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
     )
 
     _keys(data, _TOP, "", source)
-    model, sim_method = _model(data.get("model"), source)
+    model, sim_method, substeps = _model(data.get("model"), source)
     params = []
     for i, pd in enumerate(data.get("parameter") or []):
         where = f"[[parameter]][{i}]"
@@ -199,7 +203,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
                     threshold=threshold)
         target = FeatureTarget.from_values(f, names, rel_sd=float(fe.get("rel_sd", 0.05)))
         problem = FitProblem(model, params, protocol, target, names, threshold=threshold,
-                             method=sim_method)
+                             method=sim_method, substeps=substeps)
     except NeurodynError as exc:
         raise _err(source, "[features]/[[parameter]]", str(exc)) from None
     fit = _keys(data.get("fit") or {}, _FIT, "[fit]", source)
