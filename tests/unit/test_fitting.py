@@ -147,3 +147,20 @@ def test_reset_models_get_their_spikes_marked_for_efel():
                 features=feats, threshold=0.0)
     assert counts[0] == 0 and counts[1] > 0
     np.testing.assert_array_equal(f[:, 0], counts)
+
+
+def test_dask_workers_evaluate_a_generation_as_the_local_process_does():
+    pytest.importorskip("distributed")
+    from neurodyn.fitting.distributed import DaskEvaluator
+
+    prob = _problem(t_stop=200.0, amps=(60, 100))
+    x = prob.from_unit(np.random.default_rng(0).uniform(0.2, 0.8, (6, prob.dim)))
+    local = prob.evaluate(x)
+    with DaskEvaluator(prob, n_workers=2) as ev:
+        remote = ev(x)
+        assert ev.n_workers == 2
+        res = fit_cmaes(prob, popsize=6, max_evaluations=12, seed=1, evaluator=ev)
+    np.testing.assert_allclose(remote.total, local.total)
+    np.testing.assert_allclose(remote.z, local.z)
+    ref = fit_cmaes(_problem(t_stop=200.0, amps=(60, 100)), popsize=6, max_evaluations=12, seed=1)
+    np.testing.assert_allclose(res.scores, ref.scores)

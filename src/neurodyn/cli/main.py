@@ -351,29 +351,44 @@ def _cmd_cite(args: argparse.Namespace) -> int:
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
-    from ..fitting import fit_cmaes, fit_nsga2
     from ..fitting.report import write_report
     from ..io.fit_spec import load_fit_spec
 
     spec = load_fit_spec(args.spec)
     folder = args.out or spec.folder
     opts = dict(spec.options)
-    if spec.method == "cmaes":
-        opts.pop("generations", None)
-        res = fit_cmaes(spec.problem, folder=folder, progress=not args.quiet, **opts)
-    else:
-        for k in ("popsize", "restarts", "max_evaluations"):
-            if k in opts:
-                v = opts.pop(k)
-                if k == "popsize":
-                    opts["pop_size"] = v
-        res = fit_nsga2(spec.problem, folder=folder, progress=not args.quiet, **opts)
+    workers, scheduler = opts.pop("workers", None), opts.pop("scheduler", None)
+    evaluator = None
+    if workers or scheduler:
+        from ..fitting.distributed import DaskEvaluator
+
+        evaluator = DaskEvaluator(spec.problem, address=scheduler, n_workers=workers)
+        opts["evaluator"] = evaluator
+    try:
+        res = _fit(spec, folder, opts, args.quiet)
+    finally:
+        if evaluator is not None:
+            evaluator.close()
     summary = write_report(res, spec.problem, spec.data_v, folder, name=spec.name,
                            truth=spec.truth)
     if not args.quiet:
         print(res.summary())
         print(f"wrote {os.path.join(folder, 'report.md')}, {os.path.join(folder, 'result.json')}")
     return 0 if np.isfinite(summary["score"]) else 1
+
+
+def _fit(spec: Any, folder: str, opts: dict[str, Any], quiet: bool) -> Any:
+    from ..fitting import fit_cmaes, fit_nsga2
+
+    if spec.method == "cmaes":
+        opts.pop("generations", None)
+        return fit_cmaes(spec.problem, folder=folder, progress=not quiet, **opts)
+    for k in ("popsize", "restarts", "max_evaluations"):
+        if k in opts:
+            v = opts.pop(k)
+            if k == "popsize":
+                opts["pop_size"] = v
+    return fit_nsga2(spec.problem, folder=folder, progress=not quiet, **opts)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

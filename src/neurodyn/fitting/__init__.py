@@ -9,6 +9,7 @@
   transforms, protocol, target); optimisers: :func:`fit_cmaes` (batched CMA-ES),
   :func:`fit_nsga2` (multi-objective, Pareto front), both incremental and resumable, and
   :func:`fit_gradient` (Adam on the trace distance, multi-start in one differentiable call);
+  :class:`~neurodyn.fitting.distributed.DaskEvaluator` spreads generations over Dask workers;
 * :mod:`~neurodyn.fitting.protocol`: :class:`Protocol`, the piecewise-constant current of every
   sweep (epochs in ms and pA, detected from a recording or built with :meth:`Protocol.steps`),
   and :meth:`Protocol.simulate`, which runs all sweeps of a protocol (times parameter sets) in one

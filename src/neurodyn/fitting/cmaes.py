@@ -32,7 +32,7 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
               x0: dict[str, float] | None = None, max_evaluations: int = 5000,
               target_score: float | None = None, max_seconds: float | None = None,
               seed: int = 0, restarts: int = 0, folder: str | None = None, resume: bool = True,
-              progress: bool = False, callback: Any = None) -> FitResult:
+              progress: bool = False, callback: Any = None, evaluator: Any = None) -> FitResult:
     """Minimise ``problem``'s total score with CMA-ES.
 
     Parameters
@@ -49,6 +49,8 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
         with ``resume=True`` a fit whose folder holds a saved state continues from there.
     progress: print one line per generation.
     callback: ``callback(generation, evaluation)`` after each generation.
+    evaluator: ``evaluator(x) -> Evaluation`` instead of ``problem.evaluate`` (e.g. a
+        :class:`~neurodyn.fitting.distributed.DaskEvaluator` spreading a generation over workers).
     """
     import cma
 
@@ -105,7 +107,7 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
         gen += 1
         u = np.array(es.ask())
         x = problem.from_unit(u)
-        ev = problem.evaluate(x)
+        ev = (evaluator or problem.evaluate)(x)
         es.tell(list(u), [float(s) for s in ev.total])
         xs += list(x)
         scores += [float(s) for s in ev.total]

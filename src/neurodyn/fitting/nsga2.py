@@ -42,7 +42,8 @@ def objective_groups(z: np.ndarray, by: str) -> np.ndarray:
 def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
               objectives: str = "features", target_score: float | None = None,
               max_seconds: float | None = None, seed: int = 0, folder: str | None = None,
-              resume: bool = True, progress: bool = False, callback: Any = None) -> FitResult:
+              resume: bool = True, progress: bool = False, callback: Any = None,
+              evaluator: Any = None) -> FitResult:
     """Run NSGA-II for ``generations`` (or until the best total score reaches
     ``target_score``, or ``max_seconds``). The result's ``extra["pareto_x"]`` and
     ``extra["pareto_F"]`` hold the final non-dominated set and its objectives."""
@@ -84,7 +85,7 @@ def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
         pop = algorithm.ask()
         u = pop.get("X")
         x = problem.from_unit(u)
-        ev = problem.evaluate(x)
+        ev = (evaluator or problem.evaluate)(x)
         pop.set("F", objective_groups(ev.z, objectives))
         algorithm.tell(infills=pop)
         xs += list(x)

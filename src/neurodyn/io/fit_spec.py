@@ -39,6 +39,8 @@
     target_score = 0.5
     seed = 0
     restarts = 0                       # IPOP restarts (cmaes)
+    workers = 2                        # spread each generation over local Dask workers, or
+    scheduler = "tcp://host:8786"      # over an existing Dask cluster (both optional)
 
     [output]
     folder = "out/hh_peers"
@@ -62,7 +64,7 @@ __all__ = ["FitSpec", "load_fit_spec", "parse_fit_spec"]
 
 _TOP = {"name", "description", "model", "data", "features", "parameter", "fit", "output"}
 _FIT = {"method", "popsize", "max_evaluations", "max_seconds", "target_score", "seed", "restarts",
-        "generations"}
+        "generations", "workers", "scheduler"}
 
 
 @dataclass
