@@ -90,8 +90,8 @@ class FitProblem:
     target: a :class:`~neurodyn.fitting.objectives.FeatureTarget` (per sweep and feature).
     features: feature names (:data:`~neurodyn.fitting.features.FEATURES`), the target's order.
     threshold: spike detection threshold for eFEL (mV).
-    stim_window: ``(start, end)`` ms of the analysed stimulus (default: the protocol's
-        longest epoch).
+    stim_window: ``(start, end)`` ms of the analysed stimulus, numbers or one per sweep
+        (default: each sweep's main step, :func:`~neurodyn.fitting.features.step_windows`).
     method, substeps: integration (see :meth:`Protocol.simulate`).
     """
 
@@ -101,7 +101,7 @@ class FitProblem:
     target: Any
     features: Sequence[str]
     threshold: float = -20.0
-    stim_window: tuple[float, float] | None = None
+    stim_window: tuple[Any, Any] | None = None
     method: str | None = None
     substeps: int = 1
     missing_score: float = 250.0
@@ -130,9 +130,10 @@ class FitProblem:
                                      f"leave the parameter's valid range [{lo}, {hi}] "
                                      f"{specs[p.path].unit}.")
         if self.stim_window is None:
-            ep = max((e for sweep in self.protocol.epochs for e in sweep),
-                     key=lambda e: e[1] - e[0])
-            self.stim_window = (float(ep[0]), float(ep[1]))
+            from .features import step_windows
+
+            start, stop, _ = step_windows(self.protocol)
+            self.stim_window = (start, stop)
         self.features = tuple(self.features)
 
     # ------------------------------------------------------------------ coordinates

@@ -125,6 +125,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         read_csv,
         read_npz,
         read_nwb,
+        step_windows,
     )
 
     _keys(data, _TOP, "", source)
@@ -200,8 +201,8 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
             dummy_prob = FitProblem(model, params, protocol, target=object(), features=names,
                                     threshold=threshold, method=sim_method)
             data_v = dummy_prob.voltages(out)[0] + (data_v - np.asarray(out.v)[0])
-        ep = max((e for sweep in protocol.epochs for e in sweep), key=lambda e: e[1] - e[0])
-        f = extract(data_v, protocol.t, stim_start=ep[0], stim_end=ep[1], features=names,
+        start, stop, _ = step_windows(protocol)
+        f = extract(data_v, protocol.t, stim_start=start, stim_end=stop, features=names,
                     threshold=threshold)
         target = FeatureTarget.from_values(f, names, rel_sd=float(fe.get("rel_sd", 0.05)))
         problem = FitProblem(model, params, protocol, target, names, threshold=threshold,
