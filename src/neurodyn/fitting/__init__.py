@@ -39,6 +39,7 @@ from .gradient import fit_gradient
 from .nsga2 import fit_nsga2
 from .objectives import FeatureTarget, total, trace_distance, zscores
 from .problem import Evaluation, FitProblem, FreeParameter
+from .profile import profile
 from .protocol import Epoch, Protocol, ProtocolResult
 from .recordings import (
     Recording,
@@ -73,6 +74,7 @@ __all__ = [
     "fit_gradient",
     "fit_nsga2",
     "from_arrays",
+    "profile",
     "protocol_features",
     "read_abf",
     "read_csv",
