@@ -40,17 +40,23 @@ TARGET_S, TARGET_SCORE, TARGET_ERR = 180.0, 2.0, 0.02
 
 
 def make_problem():
-    import numpy as np
 
     import neurodyn as nd
-    from neurodyn.fitting import PEERS_FEATURES, FeatureTarget, FitProblem, FreeParameter, Protocol, extract
+    from neurodyn.fitting import (
+        PEERS_FEATURES,
+        FeatureTarget,
+        FitProblem,
+        FreeParameter,
+        Protocol,
+        extract,
+        synthetic_traces,
+    )
 
     hh = nd.models.HodgkinHuxley(rates="neuron_table", area=math.pi * 17.84**2)
     prot = Protocol.steps([20, 40, 60, 80, 100], start=100, stop=600, t_stop=700, dt=0.025)
-    out = prot.simulate(hh, batch={k: np.array([v]) for k, v in TRUTH.items()},
-                        method="backward_euler", spikes=False)
-    f = extract(np.asarray(out.v)[0], np.asarray(out.t), stim_start=100, stim_end=600,
-                features=PEERS_FEATURES, threshold=-20.0)
+    v = synthetic_traces(hh, prot, TRUTH, method="backward_euler")
+    f = extract(v, prot.t, stim_start=100, stim_end=600, features=PEERS_FEATURES,
+                threshold=-20.0)
     target = FeatureTarget.from_values(f, PEERS_FEATURES)
     params = [FreeParameter("g_na", 50, 250), FreeParameter("g_k", 10, 80),
               FreeParameter("g_l", 0.1, 1.0), FreeParameter("c_m", 0.5, 2.0)]

@@ -21,6 +21,7 @@ from neurodyn.fitting import (
     Protocol,
     extract,
     fit_cmaes,
+    synthetic_traces,
 )
 
 AREA = math.pi * 17.84**2  # um2, the PEERS soma
@@ -31,9 +32,8 @@ def _problem(t_stop=300.0, amps=(40, 80, 100)):
     stop = min(250.0, t_stop - 20.0)
     hh = nd.models.HodgkinHuxley(rates="neuron_table", area=AREA)
     prot = Protocol.steps(list(amps), start=50, stop=stop, t_stop=t_stop, dt=0.025)
-    out = prot.simulate(hh, batch={k: np.array([v]) for k, v in TRUTH.items()},
-                        method="backward_euler", spikes=False)
-    f = extract(np.asarray(out.v)[0], np.asarray(out.t), stim_start=50, stim_end=stop,
+    v = synthetic_traces(hh, prot, TRUTH, method="backward_euler")
+    f = extract(v, prot.t, stim_start=50, stim_end=stop,
                 features=PEERS_FEATURES, threshold=-20.0)
     target = FeatureTarget.from_values(f, PEERS_FEATURES)
     params = [FreeParameter("g_na", 50, 250), FreeParameter("g_k", 10, 80),

@@ -10,14 +10,22 @@ recovery within 2 % is tested in tests/unit/test_fitting.py and tests/unit/test_
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 pytest.importorskip("efel", reason="eFEL is not installed")
 pytest.importorskip("cma", reason="pycma is not installed")
 
 import neurodyn as nd
-from neurodyn.fitting import FeatureTarget, FitProblem, FreeParameter, Protocol, extract, fit_cmaes, profile
+from neurodyn.fitting import (
+    FeatureTarget,
+    FitProblem,
+    FreeParameter,
+    Protocol,
+    extract,
+    fit_cmaes,
+    profile,
+    synthetic_traces,
+)
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
@@ -33,12 +41,8 @@ def test_adex_parameters_are_recovered_or_shown_non_identifiable():
               FreeParameter("e_l", -80, -60), FreeParameter("v_t", -60, -40),
               FreeParameter("delta_t", 0.5, 5, transform="log"), FreeParameter("a", 0.0, 20.0),
               FreeParameter("tau_w", 20, 500, transform="log"), FreeParameter("b", 0, 300)]
-    probe = FitProblem(model, params, prot, target=object(), features=FEATURES, threshold=0.0)
-    out = probe.simulate([[TRUTH[p] for p in probe.paths]])
-    noise = np.random.default_rng(0).normal(0.0, 0.5, (prot.n_sweeps, prot.n_samples))
-    v = probe.voltages(out)[0] + noise
-    f = extract(v, np.asarray(out.t), stim_start=100, stim_end=600, features=FEATURES,
-                threshold=0.0)
+    v = synthetic_traces(model, prot, TRUTH, noise_mV=0.5, seed=0)
+    f = extract(v, prot.t, stim_start=100, stim_end=600, features=FEATURES, threshold=0.0)
     target = FeatureTarget.from_values(f, FEATURES)
     prob = FitProblem(model, params, prot, target, FEATURES, threshold=0.0)
     floor = float(prob.evaluate([[TRUTH[p] for p in prob.paths]]).total[0])  # the noise floor

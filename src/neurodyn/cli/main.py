@@ -110,19 +110,25 @@ def _run_cell(spec: Any, folder: str) -> dict[str, Any]:
                "batch": {k: v.tolist() for k, v in spec.batch.items()},
                "files": {"result": h5, "figures": figures,
                          "summary": os.path.join(folder, "summary.md")}}
+    _write_summary(folder, spec, summary, [
+        f"- cell: {summary['model']}, mechanisms {', '.join(summary['mechanisms'])}",
+        f"- run: {spec.t_stop:g} ms at dt = {spec.dt:g} ms ({spec.method}); wall time "
+        f"{summary['wall_s']} s; status {summary['status']}",
+        f"- soma spikes: {spikes if spikes is not None else 'no detector placed'}"])
+    return summary
+
+
+def _write_summary(folder: str, spec: Any, summary: dict[str, Any], body: list[str]) -> None:
+    """``summary.json`` and ``summary.md`` (title, description, ``body``, figures)."""
     with open(os.path.join(folder, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2, default=str)
-    lines = [f"# {spec.name}", ""] + ([spec.description, ""] if spec.description else [])
-    lines += [f"- cell: {summary['model']}, mechanisms {', '.join(summary['mechanisms'])}",
-              f"- run: {spec.t_stop:g} ms at dt = {spec.dt:g} ms ({spec.method}); wall time "
-              f"{summary['wall_s']} s; status {summary['status']}",
-              f"- soma spikes: {spikes if spikes is not None else 'no detector placed'}"]
+    lines = [f"# {spec.name}", ""] + ([spec.description, ""] if spec.description else []) + body
+    figures = summary["files"]["figures"]
     if figures:
         lines += ["", "## Figures", ""] + [f"![{os.path.basename(f)}]({os.path.basename(f)})"
                                             for f in figures]
     with open(os.path.join(folder, "summary.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    return summary
 
 
 def _run_network(spec: Any, folder: str, *, quiet: bool) -> dict[str, Any]:
@@ -178,21 +184,14 @@ def _run_network(spec: Any, folder: str, *, quiet: bool) -> dict[str, Any]:
                "n_synapses": res.stats["n_synapses"], "populations": pops,
                "files": {"result": h5, "figures": figures,
                          "summary": os.path.join(folder, "summary.md")}}
-    with open(os.path.join(folder, "summary.json"), "w") as f:
-        json.dump(summary, f, indent=2, default=str)
-    lines = [f"# {spec.name}", ""] + ([spec.description, ""] if spec.description else [])
-    lines += [f"- network: {spec.network!r}, {res.stats['n_synapses']} synapses",
-              f"- run: {spec.t_stop:g} ms at dt = {spec.dt:g} ms, methods {res.provenance['method']}, "
-              f"seed {spec.seed}, {spec.dtype}; wall time {summary['wall_s']} s",
-              "", "| population | size | spikes | rate (Hz) | mean ISI CV |", "|---|---|---|---|---|"]
+    body = [f"- network: {spec.network!r}, {res.stats['n_synapses']} synapses",
+            f"- run: {spec.t_stop:g} ms at dt = {spec.dt:g} ms, methods {res.provenance['method']}, "
+            f"seed {spec.seed}, {spec.dtype}; wall time {summary['wall_s']} s",
+            "", "| population | size | spikes | rate (Hz) | mean ISI CV |", "|---|---|---|---|---|"]
     for p, d in pops.items():
         cv = "-" if d["isi_cv_mean"] is None else f"{d['isi_cv_mean']:.3f}"
-        lines.append(f"| {p} | {d['size']} | {d['spikes']} | {d['rate_hz']:.2f} | {cv} |")
-    if figures:
-        lines += ["", "## Figures", ""] + [f"![{os.path.basename(f)}]({os.path.basename(f)})"
-                                            for f in figures]
-    with open(os.path.join(folder, "summary.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+        body.append(f"| {p} | {d['size']} | {d['spikes']} | {d['rate_hz']:.2f} | {cv} |")
+    _write_summary(folder, spec, summary, body)
     return summary
 
 

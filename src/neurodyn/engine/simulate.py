@@ -128,15 +128,9 @@ def simulate(
     if isinstance(model, Network):
         from ..network.simulate import simulate_network
 
-        extra = {"stimulus": stimulus is not None, "init": bool(init),
-                 "spikes": spikes is not True}
-        bad = [k for k, v in extra.items() if v]
-        if bad:
-            raise ParameterError(
-                f"simulate(network): {', '.join(bad)} apply to single models. Fix: give "
-                "stimuli and initial states on each Population (Population(..., stimulus=..., "
-                "init=...)); network spikes are always recorded."
-            )
+        _point_only(stimulus, init, spikes, "network", "single models", "give stimuli and "
+                    "initial states on each Population (Population(..., stimulus=..., init=...)); "
+                    "network spikes are always recorded.")
         return simulate_network(
             model, t_stop, dt, record=None if record == ("v",) else record, record_dt=record_dt,
             method=method, seed=seed, dtype=dtype, progress=progress, throw=throw,
@@ -146,14 +140,8 @@ def simulate(
     if isinstance(model, Cell):
         from ..cable.simulate import simulate_cell
 
-        extra = {"stimulus": stimulus is not None, "init": bool(init),
-                 "spikes": spikes is not True}
-        bad = [k for k, v in extra.items() if v]
-        if bad:
-            raise ParameterError(
-                f"simulate(cell): {', '.join(bad)} apply to point models. Fix: place stimuli "
-                "and spike detectors on the cell (cell.place('soma(0.5)', IClamp(...)))."
-            )
+        _point_only(stimulus, init, spikes, "cell", "point models", "place stimuli and spike "
+                    "detectors on the cell (cell.place('soma(0.5)', IClamp(...))).")
         return simulate_cell(
             model, _positive_time(t_stop, "t_stop"), _positive_time(dt, "dt"),
             record=("soma(0.5)",) if record == ("v",) else record,
@@ -457,6 +445,14 @@ def _run_eager(plan: _Plan, *, progress: bool | None, throw: bool, wall0: float)
 
 
 # ---------------------------------------------------------------------- helpers
+def _point_only(stimulus: Any, init: Any, spikes: Any, kind: str, applies: str, fix: str) -> None:
+    """Reject the point-model arguments of :func:`simulate` for a network or a cell."""
+    bad = [k for k, v in {"stimulus": stimulus is not None, "init": bool(init),
+                          "spikes": spikes is not True}.items() if v]
+    if bad:
+        raise ParameterError(f"simulate({kind}): {', '.join(bad)} apply to {applies}. Fix: {fix}")
+
+
 def _positive_time(x: Any, name: str) -> float:
     if is_traced(x):
         raise ParameterError(

@@ -38,7 +38,7 @@ from .features import (
 from .gradient import fit_gradient
 from .nsga2 import fit_nsga2
 from .objectives import FeatureTarget, total, trace_distance, zscores
-from .problem import Evaluation, FitProblem, FreeParameter
+from .problem import Evaluation, FitProblem, FreeParameter, spike_marked_voltages, synthetic_traces
 from .profile import profile
 from .protocol import Epoch, Protocol, ProtocolResult
 from .recordings import (
@@ -81,7 +81,9 @@ __all__ = [
     "read_npz",
     "read_nwb",
     "rheobase",
+    "spike_marked_voltages",
     "step_windows",
+    "synthetic_traces",
     "total",
     "trace_distance",
     "zscores",

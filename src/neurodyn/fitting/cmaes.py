@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from .problem import FitProblem
-from .result import FitResult, FitStore
+from .result import FitResult, FitStore, Trace
 
 __all__ = ["fit_cmaes"]
 
@@ -58,19 +58,12 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
         raise ParameterError(f"fit_cmaes: popsize must be >= 2; got {popsize}.")
     store = FitStore(folder)
     prev = store.load(problem.paths) if resume else None
-    xs: list[np.ndarray] = []
-    scores: list[float] = []
-    zs: list[np.ndarray] = []
     if prev is not None:
         state, rows = prev
         es = state["es"]
-        history = state["history"]
         gen = state["generation"]
         n_restart = state.get("restart", 0)
-        for r in rows:
-            xs.append(np.array([r["params"][p] for p in problem.paths]))
-            scores.append(r["score"])
-            zs.append(np.array(r["z"], dtype=float))
+        tr = Trace(problem.paths, rows, state["history"])
     else:
         u0 = [0.5] * problem.dim if x0 is None else list(problem.to_unit(
             [[x0[p] for p in problem.paths]])[0])
@@ -78,15 +71,14 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
         if popsize is not None:
             opts["popsize"] = int(popsize)
         es = cma.CMAEvolutionStrategy(u0, sigma0, opts)
-        history, gen, n_restart = [], 0, 0
-    t_start = time.perf_counter() - (history[-1]["wall_s"] if history else 0.0)
+        tr, gen, n_restart = Trace(problem.paths), 0, 0
+    t_start = time.perf_counter() - (tr.history[-1]["wall_s"] if tr.history else 0.0)
     stopped = ""
     while True:
-        n_done = len(scores)
-        if n_done >= max_evaluations:
+        if len(tr.scores) >= max_evaluations:
             stopped = f"max_evaluations ({max_evaluations}) reached"
             break
-        best = min(scores) if scores else np.inf
+        best = min(tr.scores) if tr.scores else np.inf
         if target_score is not None and best <= target_score:
             stopped = f"target score {target_score:g} reached"
             break
@@ -109,21 +101,17 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
         x = problem.from_unit(u)
         ev = (evaluator or problem.evaluate)(x)
         es.tell(list(u), [float(s) for s in ev.total])
-        xs += list(x)
-        scores += [float(s) for s in ev.total]
-        zs += list(ev.z.reshape(len(x), -1))
         wall = time.perf_counter() - t_start
-        history.append({"generation": gen, "evaluations": len(scores), "best": float(min(scores)),
-                        "median": float(np.median(ev.total)), "wall_s": wall,
-                        "sim_s": ev.sim_s, "features_s": ev.features_s, "restart": n_restart})
-        store.append(gen, x, ev.total, ev.z.reshape(len(x), -1), problem.paths)
-        store.save_state({"es": es, "history": history, "generation": gen, "restart": n_restart})
+        tr.add(gen, ev, wall, store, restart=n_restart)
+        store.save_state({"es": es, "history": tr.history, "generation": gen,
+                          "restart": n_restart})
         if progress:
-            print(f"CMA-ES generation {gen}: {len(scores)} evaluations, best {min(scores):.4g}, "
+            print(f"CMA-ES generation {gen}: {len(tr.scores)} evaluations, best "
+                  f"{min(tr.scores):.4g}, "
                   f"median {np.median(ev.total):.4g}, {wall:.1f} s", flush=True)
         if callback is not None:
             callback(gen, ev)
-    return _result(problem, xs, scores, zs, history, "cmaes", stopped, folder)
+    return _result(problem, tr.xs, tr.scores, tr.zs, tr.history, "cmaes", stopped, folder)
 
 
 def _result(problem: FitProblem, xs: list[np.ndarray], scores: list[float], zs: list[np.ndarray],

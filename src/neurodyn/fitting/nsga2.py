@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import ParameterError
 from .cmaes import _result
 from .problem import FitProblem
-from .result import FitResult, FitStore
+from .result import FitResult, FitStore, Trace
 
 __all__ = ["fit_nsga2", "objective_groups"]
 
@@ -55,27 +55,21 @@ def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
     n_obj = problem.protocol.n_sweeps if objectives == "sweeps" else len(problem.features)
     store = FitStore(folder)
     prev = store.load(problem.paths) if resume else None
-    xs: list[np.ndarray] = []
-    scores: list[float] = []
-    zs: list[np.ndarray] = []
     if prev is not None:
         state, rows = prev
-        algorithm, history, gen = state["algorithm"], state["history"], state["generation"]
+        algorithm, gen = state["algorithm"], state["generation"]
         algorithm.termination = get_termination("n_gen", generations)
-        for r in rows:
-            xs.append(np.array([r["params"][p] for p in problem.paths]))
-            scores.append(r["score"])
-            zs.append(np.array(r["z"], dtype=float))
+        tr = Trace(problem.paths, rows, state["history"])
     else:
         pm = Problem(n_var=problem.dim, n_obj=n_obj, xl=0.0, xu=1.0)
         algorithm = NSGA2(pop_size=pop_size)
         algorithm.setup(pm, termination=get_termination("n_gen", generations), seed=seed + 1,
                         verbose=False)
-        history, gen = [], 0
-    t_start = time.perf_counter() - (history[-1]["wall_s"] if history else 0.0)
+        tr, gen = Trace(problem.paths), 0
+    t_start = time.perf_counter() - (tr.history[-1]["wall_s"] if tr.history else 0.0)
     stopped = f"{generations} generations"
     while algorithm.has_next():
-        if target_score is not None and scores and min(scores) <= target_score:
+        if target_score is not None and tr.scores and min(tr.scores) <= target_score:
             stopped = f"target score {target_score:g} reached"
             break
         if max_seconds is not None and time.perf_counter() - t_start > max_seconds:
@@ -88,21 +82,15 @@ def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
         ev = (evaluator or problem.evaluate)(x)
         pop.set("F", objective_groups(ev.z, objectives))
         algorithm.tell(infills=pop)
-        xs += list(x)
-        scores += [float(s) for s in ev.total]
-        zs += list(ev.z.reshape(len(x), -1))
         wall = time.perf_counter() - t_start
-        history.append({"generation": gen, "evaluations": len(scores), "best": float(min(scores)),
-                        "median": float(np.median(ev.total)), "wall_s": wall,
-                        "sim_s": ev.sim_s, "features_s": ev.features_s})
-        store.append(gen, x, ev.total, ev.z.reshape(len(x), -1), problem.paths)
-        store.save_state({"algorithm": algorithm, "history": history, "generation": gen})
+        tr.add(gen, ev, wall, store)
+        store.save_state({"algorithm": algorithm, "history": tr.history, "generation": gen})
         if progress:
-            print(f"NSGA-II generation {gen}: {len(scores)} evaluations, best total "
-                  f"{min(scores):.4g}, {wall:.1f} s", flush=True)
+            print(f"NSGA-II generation {gen}: {len(tr.scores)} evaluations, best total "
+                  f"{min(tr.scores):.4g}, {wall:.1f} s", flush=True)
         if callback is not None:
             callback(gen, ev)
-    res = _result(problem, xs, scores, zs, history, "nsga2", stopped, folder)
+    res = _result(problem, tr.xs, tr.scores, tr.zs, tr.history, "nsga2", stopped, folder)
     opt = algorithm.opt
     if opt is not None and len(opt):
         res.extra["pareto_x"] = problem.from_unit(opt.get("X"))

@@ -21,7 +21,8 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["Evaluation", "FitProblem", "FreeParameter"]
+__all__ = ["Evaluation", "FitProblem", "FreeParameter", "spike_marked_voltages",
+           "synthetic_traces"]
 
 _TRANSFORMS = ("linear", "log")
 
@@ -174,24 +175,9 @@ class FitProblem:
                                       substeps=self.substeps, spikes=self.resets)
 
     def voltages(self, out: Any) -> np.ndarray:
-        """Voltage traces ``(n, n_sweeps, n_samples)`` for feature extraction. For reset models
-        the sample at each spike is set to the model's ``v_peak`` (or +20 mV), so that eFEL sees
-        the spike that the reset removed from the sampled trace (a 0.2 ms pulse from the spike's
-        sample, so that eFEL's resampling keeps it); waveform features (AP amplitude, width)
-        are then not meaningful for them."""
-        v = np.array(out.v, dtype=float)
-        if not self.resets:
-            return v
-        peak = float(np.max(np.asarray(getattr(self.model, "v_peak", 20.0))))
-        trains = out.spike_times()
-        dt = self.protocol.dt
-        flat_v = v.reshape(-1, v.shape[-1])
-        width = max(2, round(0.2 / dt))  # a 0.2 ms pulse survives eFEL's resampling
-        for k, tr in enumerate(trains.reshape(-1)):
-            start = np.floor(np.asarray(tr, dtype=float) / dt).astype(int)
-            idx = np.clip((start[:, None] + np.arange(width)).ravel(), 0, flat_v.shape[1] - 1)
-            flat_v[k, idx] = peak
-        return flat_v.reshape(v.shape)
+        """Voltage traces ``(n, n_sweeps, n_samples)`` for feature extraction
+        (:func:`spike_marked_voltages`)."""
+        return spike_marked_voltages(self.model, self.protocol, out)
 
     def evaluate(self, x: Any) -> Evaluation:
         """Features, z-scores and their sum for candidates ``x`` ``(n, d)`` (physical units)."""
@@ -221,9 +207,37 @@ class FitProblem:
         return "\n".join(rows)
 
 
-def check_bounds(problem: FitProblem, x: Mapping[str, float]) -> None:
-    """Raise unless every value of ``x`` lies within its parameter's bounds."""
-    for p in problem.params:
-        v = x[p.path]
-        if not p.low <= v <= p.high:
-            raise ParameterError(f"{p.path} = {v:g} lies outside its bounds [{p.low:g}, {p.high:g}].")
+def spike_marked_voltages(model: Any, protocol: Any, out: Any) -> np.ndarray:
+    """The voltage traces of a protocol run, ``(*batch, n_sweeps, n_samples)``. For reset
+    (integrate-and-fire) models each spike becomes a 0.2 ms pulse at the model's ``v_peak`` (or
+    +20 mV) from the spike's sample, so that eFEL sees the spike the reset removed from the
+    sampled trace and keeps it through its resampling; waveform features (AP amplitude, width)
+    are then not meaningful for them. Other models' traces are returned as they are."""
+    v = np.array(out.v, dtype=float)
+    if not getattr(model, "has_reset", False):
+        return v
+    peak = float(np.max(np.asarray(getattr(model, "v_peak", 20.0))))
+    dt = protocol.dt
+    flat_v = v.reshape(-1, v.shape[-1])
+    width = max(2, round(0.2 / dt))
+    for k, tr in enumerate(out.spike_times().reshape(-1)):
+        start = np.floor(np.asarray(tr, dtype=float) / dt).astype(int)
+        idx = np.clip((start[:, None] + np.arange(width)).ravel(), 0, flat_v.shape[1] - 1)
+        flat_v[k, idx] = peak
+    return flat_v.reshape(v.shape)
+
+
+def synthetic_traces(model: Any, protocol: Any, truth: Mapping[str, float], *,
+                     method: str | None = None, substeps: int = 1, noise_mV: float = 0.0,
+                     seed: int = 0) -> np.ndarray:
+    """Synthetic data: the traces ``(n_sweeps, n_samples)`` (mV) of ``model`` with the parameter
+    values ``truth`` under ``protocol`` (spikes marked for reset models), plus white noise of SD
+    ``noise_mV`` drawn with ``seed``."""
+    out = protocol.simulate(model, batch={k: np.array([v]) for k, v in truth.items()},
+                            method=method, substeps=substeps,
+                            spikes=bool(getattr(model, "has_reset", False)))
+    v = spike_marked_voltages(model, protocol, out)[0]
+    if noise_mV:
+        v = v + np.random.default_rng(seed).normal(0.0, noise_mV, v.shape)
+    return v
+

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FitResult", "FitStore"]
+__all__ = ["FitResult", "FitStore", "Trace"]
 
 
 @dataclass
@@ -131,3 +131,29 @@ class FitStore:
                     f.write(json.dumps(r) + "\n")
             os.replace(self._evals + ".tmp", self._evals)
         return state, rows
+
+
+class Trace:
+    """What an optimiser has evaluated so far (candidates, totals, z-scores, per-generation
+    history), restored from a store's rows on resume and written to it generation by
+    generation."""
+
+    def __init__(self, paths: tuple[str, ...], rows: list[dict[str, Any]] = (),
+                 history: list[dict[str, Any]] | None = None) -> None:
+        self.paths = paths
+        self.xs = [np.array([r["params"][p] for p in paths]) for r in rows]
+        self.scores = [float(r["score"]) for r in rows]
+        self.zs = [np.array(r["z"], dtype=float) for r in rows]
+        self.history = history if history is not None else []
+
+    def add(self, generation: int, ev: Any, wall: float, store: FitStore,
+            **extra: Any) -> None:
+        z = ev.z.reshape(len(ev.x), -1)
+        self.xs += list(ev.x)
+        self.scores += [float(s) for s in ev.total]
+        self.zs += list(z)
+        self.history.append({"generation": generation, "evaluations": len(self.scores),
+                             "best": float(min(self.scores)),
+                             "median": float(np.median(ev.total)), "wall_s": wall,
+                             "sim_s": ev.sim_s, "features_s": ev.features_s, **extra})
+        store.append(generation, ev.x, ev.total, z, self.paths)

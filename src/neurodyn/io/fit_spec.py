@@ -126,6 +126,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         read_npz,
         read_nwb,
         step_windows,
+        synthetic_traces,
     )
 
     _keys(data, _TOP, "", source)
@@ -184,23 +185,13 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
             raise _err(source, "[data].protocol", str(exc)) from None
         truth = {k: float(v) for k, v in d["synthetic"].items()}
         try:
-            out = protocol.simulate(model, batch={k: np.array([v]) for k, v in truth.items()},
-                                    method=sim_method, spikes=bool(getattr(model, "has_reset",
-                                                                           False)))
+            data_v = synthetic_traces(model, protocol, truth, method=sim_method, substeps=substeps,
+                                      noise_mV=float(d.get("noise_mV", 0.0)))
         except NeurodynError as exc:
             raise _err(source, "[data].synthetic", str(exc)) from None
-        data_v = np.asarray(out.v)[0]
-        noise = float(d.get("noise_mV", 0.0))
-        if noise:
-            data_v = data_v + np.random.default_rng(0).normal(0.0, noise, data_v.shape)
     else:
         raise _err(source, "[data]", "needs recording = \"file\" or synthetic = {...}.")
-    dummy_prob = None
     try:
-        if truth is not None and getattr(model, "has_reset", False):
-            dummy_prob = FitProblem(model, params, protocol, target=object(), features=names,
-                                    threshold=threshold, method=sim_method)
-            data_v = dummy_prob.voltages(out)[0] + (data_v - np.asarray(out.v)[0])
         start, stop, _ = step_windows(protocol)
         f = extract(data_v, protocol.t, stim_start=start, stim_end=stop, features=names,
                     threshold=threshold)
