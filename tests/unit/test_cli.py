@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from neurodyn.cli.main import main
@@ -273,6 +274,47 @@ def test_neurodyn_fit_writes_a_report_and_resumes(tmp_path, capsys):
     n = len((out / "evaluations.jsonl").read_text().splitlines())
     assert main(["fit", str(spec), "-o", str(out), "-q"]) == 0  # resumes: already done
     assert len((out / "evaluations.jsonl").read_text().splitlines()) == n
+
+
+def test_fit_spec_for_a_drifting_recording(reference_dir):
+    """[data] cut/holding and [features] margins/hyperpolarizing_only reach the FitProblem."""
+    import tomllib
+
+    from neurodyn.io.fit_spec import parse_fit_spec
+
+    text = f"""
+    [model]
+    type = "Pospischil"
+    [data]
+    recording = "{reference_dir / 'ephys' / 'pyabf' / '17o05028_ic_steps.abf'}"
+    cut = "700 ms"
+    holding = "baseline"
+    [features]
+    names = ["spike_count_stimint", "input_resistance"]
+    margins = ["15 ms", "0 ms"]
+    hyperpolarizing_only = ["input_resistance"]
+    [[parameter]]
+    path = "g_l"
+    low = 0.001
+    high = 1
+    transform = "log"
+    """
+    spec = parse_fit_spec(tomllib.loads(text))
+    pb = spec.problem
+    assert pb.protocol.t_stop < 700.0 and pb.holding == "baseline"
+    assert pb.baseline.shape == (16,) and pb.margins == (15.0, 0.0)
+    amp = np.array([max(e.amplitude for e in eps[:1]) if eps else 0.0
+                    for eps in pb.protocol.epochs])
+    ir = pb.target.defined[:, 1]
+    assert ir.sum() == 5 and not ir[5:].any()  # input resistance on the 5 negative steps only
+    assert np.all(amp[:5] < 0)
+    bad = tomllib.loads(text.replace('holding = "baseline"', 'holding = "rest"'))
+    with pytest.raises(SpecError, match=r"\[data\].holding"):
+        parse_fit_spec(bad)
+    bad = tomllib.loads(text.replace('hyperpolarizing_only = ["input_resistance"]',
+                                     'hyperpolarizing_only = ["sag_ratio"]'))
+    with pytest.raises(SpecError, match="hyperpolarizing_only"):
+        parse_fit_spec(bad)
 
 
 @pytest.mark.parametrize(("change", "expected"), [

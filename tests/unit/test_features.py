@@ -325,6 +325,30 @@ def test_trace_distance():
     assert float(g) == pytest.approx(1.0)
 
 
+def test_smoothed_trace_distance():
+    """Gaussian smoothing: a constant offset survives it, a single narrow spike is spread to
+    its area (1 mV x 1 ms at SD 10 ms: peak 1/sqrt(2 pi 10^2) mV), in NumPy and JAX alike."""
+    dt, n = 0.1, 2001
+    target = np.zeros((1, n))
+    off = np.full((1, 1, n), 2.0)
+    assert trace_distance(off, target, dt, smooth_ms=10.0)[0] == pytest.approx(2.0, rel=1e-9)
+    spike = np.zeros((1, 1, n))
+    spike[..., 1000:1010] = 1.0  # 1 ms at 1 mV
+    from neurodyn.fitting.objectives import _gauss_smooth
+
+    sm = _gauss_smooth(spike, 10.0 / dt, np)
+    assert sm.max() == pytest.approx(1.0 / np.sqrt(2 * np.pi * 10.0**2), rel=2e-3)
+    assert sm.sum() * dt == pytest.approx(1.0, rel=1e-6)
+    raw = trace_distance(spike, target, dt)[0]
+    assert trace_distance(spike, target, dt, smooth_ms=10.0)[0] < 0.2 * raw
+    import jax.numpy as jnp
+
+    assert float(trace_distance(jnp.asarray(spike), jnp.asarray(target), dt, smooth_ms=10.0)[0]) \
+        == pytest.approx(trace_distance(spike, target, dt, smooth_ms=10.0)[0], rel=1e-9)
+    with pytest.raises(ParameterError, match="smooth_ms"):
+        trace_distance(spike, target, dt, smooth_ms=-1.0)
+
+
 # ----------------------------------------------------------------------------- errors
 def test_errors(hh_step):
     t, v = hh_step

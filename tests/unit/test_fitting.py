@@ -74,6 +74,24 @@ def test_a_killed_fit_resumes_without_lost_or_repeated_evaluations(tmp_path):
     assert [h["generation"] for h in resumed.history] == list(range(1, 9))
 
 
+@pytest.mark.parametrize("transform", ["linear", "log", "logit"])
+def test_parameter_transforms_map_the_unit_box_onto_the_bounds(transform):
+    p = FreeParameter("x", 0.01, 0.99, transform=transform)
+    u = np.linspace(0.0, 1.0, 101)
+    x = p.from_unit(u)
+    assert x[0] == pytest.approx(0.01) and x[-1] == pytest.approx(0.99)
+    assert np.all(np.diff(x) > 0)
+    np.testing.assert_allclose(p.to_unit(x), u, atol=1e-12)
+    if transform == "logit":  # finer steps near both bounds than in the middle
+        step = np.diff(x)
+        assert step[0] < 0.2 * step[50] and step[-1] < 0.2 * step[50]
+        from neurodyn.fitting.gradient import _physical
+
+        prob = type("P", (), {"params": (p,)})()
+        got = np.asarray(_physical(prob, np.asarray(u)[:, None])["x"])
+        np.testing.assert_allclose(got, x, rtol=1e-12)
+
+
 def test_bad_fit_input_gives_clear_errors():
     prob = _problem(t_stop=120.0, amps=(80,))
     with pytest.raises(ParameterError, match="low < high"):

@@ -377,8 +377,14 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _fit(spec: Any, folder: str, opts: dict[str, Any], quiet: bool) -> Any:
-    from ..fitting import fit_cmaes, fit_nsga2
+    from ..fitting import fit_cmaes, fit_hybrid, fit_nsga2
 
+    if spec.method == "hybrid":
+        for k in ("generations", "max_evaluations", "evaluator"):
+            opts.pop(k, None)
+        if "target_score" in opts:
+            opts.setdefault("warm_score", opts.pop("target_score"))
+        return fit_hybrid(spec.problem, spec.data_v, folder=folder, progress=not quiet, **opts)
     if spec.method == "cmaes":
         opts.pop("generations", None)
         return fit_cmaes(spec.problem, folder=folder, progress=not quiet, **opts)

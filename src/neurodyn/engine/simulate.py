@@ -53,7 +53,7 @@ def simulate(
     atol: float = 1e-6,
     max_steps: int = 1_000_000,
     progress: bool | None = None,
-    throw: bool = True,
+    throw: bool | str = True,
     chunk_steps: int | None = None,
 ) -> Result:
     """Simulate a point-neuron model.
@@ -98,7 +98,10 @@ def simulate(
         on a terminal), ``True`` or ``False``.
     throw:
         Raise :class:`~neurodyn.errors.SimulationError` when the state becomes NaN/Inf (default);
-        with ``False`` the result is truncated at the failing chunk and ``result.status`` says why.
+        with ``False`` the result is truncated at the failing chunk and ``result.status`` says why;
+        with ``"continue"`` the run goes on to the end (the parameter sets of a batch of point
+        models are independent, so only the failing sets' traces hold NaN/Inf) and
+        ``result.status`` says why.
     chunk_steps:
         Steps per compiled chunk (default: chosen from the batch size and what is recorded).
 
@@ -351,7 +354,7 @@ def _run_traced(plan: _Plan) -> Result:
     )
 
 
-def _run_eager(plan: _Plan, *, progress: bool | None, throw: bool, wall0: float) -> Result:
+def _run_eager(plan: _Plan, *, progress: bool | None, throw: bool | str, wall0: float) -> Result:
     """Chunk by chunk: stream recordings and spikes to host memory, check for NaN/Inf, report
     progress; re-run a chunk step by step when a spike block overflows."""
     model, batched, batch_shape, n_cells = plan.model, plan.batched, plan.batch_shape, plan.n_cells
@@ -378,15 +381,18 @@ def _run_eager(plan: _Plan, *, progress: bool | None, throw: bool, wall0: float)
             exact = get_kernel(replace(plan.spec, spike_block=1), model, plan.stims, plan.step_fn)
             new_carry, samples, spk, finite, _ = exact(*call_args)
             sb, n_reruns = 1, n_reruns + 1
-        if not bool(finite):
+        if not bool(finite) and status is not Status.NONFINITE:
             err = _diagnose(plan.spec, model, plan.stims, plan.step_fn, call_args, carry,
                             batch_shape, dt_f, plan.provenance["method"])
-            if bar is not None:
-                bar.close()
-            if throw:
+            if throw and throw != "continue":
+                if bar is not None:
+                    bar.close()
                 raise err
             status, message = Status.NONFINITE, str(err)
-            break
+            if throw != "continue":
+                if bar is not None:
+                    bar.close()
+                break
         carry = new_carry
         for name, x in zip(plan.record, samples):
             x = np.asarray(x)
@@ -418,7 +424,7 @@ def _run_eager(plan: _Plan, *, progress: bool | None, throw: bool, wall0: float)
     for name in plan.record:
         parts = rec_chunks[name]
         x = np.concatenate(parts, axis=-1) if parts else np.zeros((*((n_cells,) if batched else ()), 0))
-        if status is Status.SUCCESS and n_steps % every == 0:
+        if steps_done >= n_steps and n_steps % every == 0:  # ran to the end (or "continue")
             last = np.asarray(_final_value(name, carry, plan.stims, plan.ps, model, n_steps * dt_f))
             x = np.concatenate([x, last[..., None]], axis=-1)
         traces[name] = x.reshape((*batch_shape, -1)) if batched else x
@@ -662,10 +668,12 @@ def _diagnose(spec, model, stims, step_fn, call_args, carry, batch_shape, dt_f,
 def _suspect_params(model: AbstractNeuronModel, cell: int | None) -> str:
     """Parameters furthest (by ratio) from their defaults, for the NaN hint."""
     scores = []
+    values = {k: getattr(model, k) for k in model._param_specs}
+    shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
     for k, spec in model._param_specs.items():
-        v = getattr(model, k)
+        v = values[k]
         if cell is not None and np.ndim(v):
-            v = np.ravel(v)[cell]
+            v = np.broadcast_to(v, shape).ravel()[cell]
         if spec.default is None or not np.ndim(v) == 0:
             continue
         d, x = float(spec.default), float(v)

@@ -8,7 +8,9 @@
 * :mod:`~neurodyn.fitting.problem` (:class:`FitProblem`: model, free parameters with bounds and
   transforms, protocol, target); optimisers: :func:`fit_cmaes` (batched CMA-ES),
   :func:`fit_nsga2` (multi-objective, Pareto front), both incremental and resumable, and
-  :func:`fit_gradient` (Adam on the trace distance, multi-start in one differentiable call);
+  :func:`fit_gradient` (Adam on the trace distance, multi-start in one differentiable call,
+  optionally coarse to fine on smoothed traces) and :func:`fit_hybrid` (CMA-ES warm start,
+  gradient polish);
   :class:`~neurodyn.fitting.distributed.DaskEvaluator` spreads generations over Dask workers;
 * :mod:`~neurodyn.fitting.protocol`: :class:`Protocol`, the piecewise-constant current of every
   sweep (epochs in ms and pA, detected from a recording or built with :meth:`Protocol.steps`),
@@ -36,9 +38,17 @@ from .features import (
     step_windows,
 )
 from .gradient import fit_gradient
+from .hybrid import fit_hybrid
 from .nsga2 import fit_nsga2
 from .objectives import FeatureTarget, total, trace_distance, zscores
-from .problem import Evaluation, FitProblem, FreeParameter, spike_marked_voltages, synthetic_traces
+from .problem import (
+    Evaluation,
+    FitProblem,
+    FreeParameter,
+    recorded_baseline,
+    spike_marked_voltages,
+    synthetic_traces,
+)
 from .profile import profile
 from .protocol import Epoch, Protocol, ProtocolResult
 from .recordings import (
@@ -72,6 +82,7 @@ __all__ = [
     "extract",
     "fit_cmaes",
     "fit_gradient",
+    "fit_hybrid",
     "fit_nsga2",
     "from_arrays",
     "profile",
@@ -80,6 +91,7 @@ __all__ = [
     "read_csv",
     "read_npz",
     "read_nwb",
+    "recorded_baseline",
     "rheobase",
     "spike_marked_voltages",
     "step_windows",

@@ -93,6 +93,9 @@ FEATURES: dict[str, FeatureSpec] = dict([
     _spec("spike_count", "spike_count", "1",
           "Number of spikes (peaks above the threshold) in the whole trace. eFEL 5.7's name for "
           "the deprecated 'Spikecount' (same values)."),
+    _spec("spike_count_stimint", "spike_count_stimint", "1",
+          "Number of spikes in the stimulus window [stim_start, stim_end] (eFEL "
+          "spike_count_stimint)."),
     _spec("mean_frequency", "mean_frequency", "Hz",
           "Spikes in the stimulus window divided by the time from stim_start to the last spike "
           "in the window (x 1000)."),
@@ -286,6 +289,7 @@ def extract(
     threshold: float = -20.0,
     stimulus_current_nA: Any = None,
     settings: Mapping[str, Any] | None = None,
+    margins: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """Features of every sweep (and every parameter set), computed with eFEL.
 
@@ -309,6 +313,11 @@ def extract(
         Other eFEL settings for this call (e.g. ``{"interp_step": 0.025}``; eFEL's default
         interpolates the trace at 0.1 ms, so times are resolved to about 0.1 ms). Restored
         afterwards.
+    margins:
+        ``(before, after)`` ms: analyse each sweep only on ``[stim_start - before, stim_end +
+        after]`` (default: the whole trace). Spontaneous spikes outside that span then do not
+        enter spike counts, AP shapes or latencies; ``before`` must cover eFEL's baseline window
+        (the last 10 % of the time before ``stim_start``) when baseline-based features are used.
 
     Returns
     -------
@@ -383,19 +392,32 @@ def extract(
             "extract.settings: set the spike threshold with threshold=..., not "
             "settings['Threshold']. Fix: extract(..., threshold=-20.0)."
         )
-    return _extract(efel, va, ta, start, end, specs, thr, current, settings)
+    spans = None
+    if margins is not None:
+        try:
+            before, after = (float(x) for x in margins)
+        except (TypeError, ValueError):
+            raise ParameterError(f"extract.margins must be (before, after) in ms; got "
+                                 f"{margins!r}.") from None
+        if not (before >= 0 and after >= 0 and math.isfinite(before) and math.isfinite(after)):
+            raise ParameterError(f"extract.margins must be two finite times >= 0 ms; got "
+                                 f"{margins!r}. Fix: e.g. margins=(0.1 * stim_start, 0).")
+        lo = np.searchsorted(ta, start - before - 1e-9 * dt)
+        hi = np.searchsorted(ta, end + after + 1e-9 * dt, side="right")
+        spans = np.stack([lo, np.maximum(hi, lo + 2)], axis=1)
+    return _extract(efel, va, ta, start, end, specs, thr, current, settings, spans)
 
 
 def _extract(efel: Any, va: np.ndarray, ta: np.ndarray, start: np.ndarray, end: np.ndarray,
              specs: tuple[FeatureSpec, ...], thr: float, current: np.ndarray | None,
-             settings: dict[str, Any]) -> np.ndarray:
+             settings: dict[str, Any], spans: np.ndarray | None = None) -> np.ndarray:
     *batch, n_sw, n_s = va.shape
     n_tr = int(np.prod(batch, dtype=np.int64)) * n_sw
     flat = va.reshape(n_tr, n_s)
     cur = None if current is None else np.asarray(current, dtype=np.float64).reshape(n_tr)
     want_rheo = any(s.name == "rheobase" for s in specs)
     names = list(dict.fromkeys(s.efel for s in specs if s.efel))
-    if want_rheo:
+    if want_rheo and "spike_count_stimint" not in names:
         names.append("spike_count_stimint")
     needs_cur = any(s.efel and s.needs_current for s in specs)
     finite = np.all(np.isfinite(flat), axis=1)
@@ -403,7 +425,8 @@ def _extract(efel: Any, va: np.ndarray, ta: np.ndarray, start: np.ndarray, end: 
     traces = []
     for k in idx:
         s = int(k) % n_sw
-        tr: dict[str, Any] = {"T": ta, "V": flat[k], "stim_start": [float(start[s])],
+        a, b = (0, n_s) if spans is None else spans[s]
+        tr: dict[str, Any] = {"T": ta[a:b], "V": flat[k][a:b], "stim_start": [float(start[s])],
                               "stim_end": [float(end[s])]}
         if needs_cur and cur is not None:
             tr["stimulus_current"] = [float(cur[k])]

@@ -37,7 +37,8 @@ __all__ = [
 ]
 
 #: SD floor per feature (``"default"`` for the others): the PEERS benchmark's rule.
-DEFAULT_FLOOR: Mapping[str, float] = {"spike_count": 1.0, "default": 0.1}
+DEFAULT_FLOOR: Mapping[str, float] = {"spike_count": 1.0, "spike_count_stimint": 1.0,
+                                       "default": 0.1}
 #: z-score of a feature the target defines and the candidate lacks (BluePyOpt's default).
 MISSING_SCORE = 250.0
 
@@ -186,7 +187,7 @@ class FeatureTarget:
             Relative SD (default 0.05 = 5% of ``|mean|``).
         floor:
             Lower bound of the SD: a number, or a mapping feature -> floor with a
-            ``"default"`` entry; default ``{"spike_count": 1.0, "default": 0.1}``.
+            ``"default"`` entry; default :data:`DEFAULT_FLOOR` (1 for spike counts, 0.1 else).
         sweeps:
             Sweep names.
         """
@@ -387,6 +388,7 @@ def trace_distance(
     *,
     window: tuple[Any, Any] | None = None,
     per_sweep: bool = False,
+    smooth_ms: float = 0.0,
 ) -> Any:
     """Root-mean-square voltage difference (mV) between traces and target traces.
 
@@ -406,6 +408,11 @@ def trace_distance(
     per_sweep:
         ``False`` (default): one RMS over all sweeps and window samples, ``(*batch,)``;
         ``True``: one per sweep, ``(*batch, n_sweeps)``.
+    smooth_ms:
+        If > 0, both traces are first smoothed with a Gaussian kernel of this SD (ms; by FFT,
+        with the ends extended by their edge values): spike trains become rate-like and the
+        distance a smoother function of the parameters (coarse-to-fine fitting,
+        :func:`~neurodyn.fitting.fit_gradient`).
 
     NaN in ``v`` gives NaN.
     """
@@ -458,9 +465,31 @@ def trace_distance(
                 f"(samples at 0..{(n_s - 1) * d:g} ms every {d:g} ms). Fix: give start < stop "
                 "inside the trace."
             )
+    sm = float(smooth_ms)
+    if not (math.isfinite(sm) and sm >= 0):
+        raise ParameterError(f"trace_distance.smooth_ms must be >= 0 ms; got {smooth_ms!r}.")
+    if sm > 0:
+        va = _gauss_smooth(va, sm / d, xp)
+        vt = _gauss_smooth(xp.broadcast_to(vt, va.shape[-2:]) if vt.ndim < va.ndim else vt,
+                           sm / d, xp)
     m = xp.asarray(mask)
     sq = xp.where(m, (va - vt) ** 2, 0.0)
     m = xp.asarray(mask, dtype=sq.dtype)
     if per_sweep:
         return xp.sqrt(xp.sum(sq, axis=-1) / xp.sum(m, axis=-1))
     return xp.sqrt(xp.sum(sq, axis=(-2, -1)) / xp.sum(m))
+
+
+def _gauss_smooth(x: Any, sigma: float, xp: Any) -> Any:
+    """Gaussian smoothing (SD ``sigma`` samples) along the last axis by FFT; the trace is
+    extended at both ends by its edge values (4 SD) so that nothing wraps around."""
+    pad = math.ceil(4.0 * sigma) + 1
+    n = x.shape[-1]
+    left = xp.repeat(x[..., :1], pad, axis=-1)
+    right = xp.repeat(x[..., -1:], pad, axis=-1)
+    ext = xp.concatenate([left, x, right], axis=-1)
+    m = ext.shape[-1]
+    f = np.fft.rfftfreq(m)
+    kernel = xp.asarray(np.exp(-0.5 * (2.0 * np.pi * f * sigma) ** 2))
+    y = xp.fft.irfft(xp.fft.rfft(ext, axis=-1) * kernel, n=m, axis=-1)
+    return y[..., pad:pad + n]

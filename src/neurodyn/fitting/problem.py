@@ -21,16 +21,20 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["Evaluation", "FitProblem", "FreeParameter", "spike_marked_voltages",
-           "synthetic_traces"]
+__all__ = ["Evaluation", "FitProblem", "FreeParameter", "recorded_baseline",
+           "spike_marked_voltages", "synthetic_traces"]
 
-_TRANSFORMS = ("linear", "log")
+_TRANSFORMS = ("linear", "log", "logit")
+_LOGIT_SPAN = 6.0  # logit transform: u in [0, 1] covers logits -6..6 of the position in the box
 
 
 @dataclass(frozen=True)
 class FreeParameter:
     """A parameter to fit: its path (a model parameter name such as ``"g_na"``, in the model's
-    declared unit), bounds ``low < high`` and the transform of the search coordinate."""
+    declared unit), bounds ``low < high`` and the transform of the search coordinate ``u`` in
+    [0, 1]: ``"linear"``, ``"log"`` (uniform in log: conductances spanning decades) or
+    ``"logit"`` (uniform in the logit of the position in the box, ``u = 0.5 ± 0.5`` at logits
+    ±6: fine steps near both bounds, for fractions such as a release probability)."""
 
     path: str
     low: float
@@ -57,13 +61,25 @@ class FreeParameter:
         u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
         if self.transform == "log":
             return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
+        if self.transform == "logit":
+            lo, hi = _sigmoid(-_LOGIT_SPAN), _sigmoid(_LOGIT_SPAN)
+            frac = (_sigmoid(_LOGIT_SPAN * (2.0 * u - 1.0)) - lo) / (hi - lo)
+            return self.low + frac * (self.high - self.low)
         return self.low + u * (self.high - self.low)
 
     def to_unit(self, x: Any) -> Any:
         x = np.asarray(x, dtype=float)
         if self.transform == "log":
             return (np.log(x) - np.log(self.low)) / (np.log(self.high) - np.log(self.low))
+        if self.transform == "logit":
+            lo, hi = _sigmoid(-_LOGIT_SPAN), _sigmoid(_LOGIT_SPAN)
+            q = lo + (x - self.low) / (self.high - self.low) * (hi - lo)
+            return (np.log(q / (1.0 - q)) / _LOGIT_SPAN + 1.0) / 2.0
         return (x - self.low) / (self.high - self.low)
+
+
+def _sigmoid(z: Any) -> Any:
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
 
 
 @dataclass
@@ -94,6 +110,16 @@ class FitProblem:
     stim_window: ``(start, end)`` ms of the analysed stimulus, numbers or one per sweep
         (default: each sweep's main step, :func:`~neurodyn.fitting.features.step_windows`).
     method, substeps: integration (see :meth:`Protocol.simulate`).
+    holding: ``None`` (the protocol's currents only) or ``"baseline"``: every candidate gets,
+        per sweep, the constant current that holds it at ``baseline[s]`` (mV) and starts there
+        (:meth:`~neurodyn.models.AbstractNeuronModel.holding`). Use it for recordings whose
+        resting potential drifts from sweep to sweep (a changing seal or holding condition that
+        no single parameter set reproduces); the pre-stimulus potential is then imposed, so
+        leave ``voltage_base`` out of the features.
+    baseline: the recorded pre-stimulus potential per sweep (mV), for ``holding="baseline"``
+        (:func:`recorded_baseline`).
+    margins: ``(before, after)`` ms around each stimulus window that the features see
+        (:func:`~neurodyn.fitting.features.extract`; default: the whole sweep).
     """
 
     model: Any
@@ -106,6 +132,9 @@ class FitProblem:
     method: str | None = None
     substeps: int = 1
     missing_score: float = 250.0
+    holding: str | None = None
+    baseline: Any = None
+    margins: tuple[float, float] | None = None
     n_evaluations: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -130,11 +159,26 @@ class FitProblem:
                 raise ParameterError(f"FitProblem: bounds of {p.path!r} [{p.low:g}, {p.high:g}] "
                                      f"leave the parameter's valid range [{lo}, {hi}] "
                                      f"{specs[p.path].unit}.")
-        if self.stim_window is None:
-            from .features import step_windows
+        if self.holding not in (None, "baseline"):
+            raise ParameterError(f"FitProblem.holding must be None or 'baseline'; got "
+                                 f"{self.holding!r}.")
+        if self.holding == "baseline":
+            n_sw = self.protocol.n_sweeps
+            b = None if self.baseline is None else np.asarray(self.baseline, dtype=float)
+            if b is None or b.shape != (n_sw,) or not np.all(np.isfinite(b)):
+                raise ParameterError(
+                    f"FitProblem.baseline: holding='baseline' needs one finite pre-stimulus "
+                    f"potential (mV) per sweep ({n_sw}); got {self.baseline!r}. Fix: "
+                    "baseline=recorded_baseline(recording.voltages(), protocol).")
+            self.baseline = b
+            self.holding_inputs(self.from_unit(np.full((1, self.dim), 0.5)))  # model supports it
+        from .features import resolve_features, step_windows
 
-            start, stop, _ = step_windows(self.protocol)
+        start, stop, amp = step_windows(self.protocol)
+        if self.stim_window is None:
             self.stim_window = (start, stop)
+        needs = any(f.needs_current for f in resolve_features(self.features))
+        self._step_nA = amp / 1000.0 if needs else None
         self.features = tuple(self.features)
 
     # ------------------------------------------------------------------ coordinates
@@ -167,12 +211,37 @@ class FitProblem:
         """True for integrate-and-fire models (their spikes are reset events, not waveforms)."""
         return bool(getattr(self.model, "has_reset", False))
 
+    def holding_inputs(self, x: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """For ``holding="baseline"``: per candidate and sweep the holding current (pA,
+        ``(n, n_sweeps)``) and the initial-value parameters that start each sweep at its
+        baseline."""
+        from ..math import numpy_math
+        from .protocol import _pA_factor
+
+        x = np.atleast_2d(np.asarray(x, dtype=float))
+        model_b = self.model.replace(**{p.path: x[:, j][:, None]
+                                        for j, p in enumerate(self.params)})
+        with np.errstate(all="ignore"):
+            i_model, init = self.model.holding(model_b.param_values(), self.baseline[None, :],
+                                               numpy_math)
+        shape = (x.shape[0], self.protocol.n_sweeps)
+        i_pA = np.broadcast_to(np.asarray(i_model) / np.asarray(_pA_factor(model_b)), shape)
+        return np.array(i_pA), {k: np.array(np.broadcast_to(v, shape)) for k, v in init.items()}
+
     def simulate(self, x: Any) -> Any:
         """The protocol run for candidates ``x`` ``(n, d)``: a :class:`ProtocolResult`."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         batch = {p.path: x[:, j] for j, p in enumerate(self.params)}
+        extra: dict[str, Any] = {}
+        if self.holding == "baseline":
+            hold, init = self.holding_inputs(x)
+            for k in init:
+                batch.pop(k, None)  # the baseline sets the initial values
+            extra = {"holding": hold, "per_sweep": init}
+        # a candidate whose integration fails scores as missing features, it does not stop the fit
         return self.protocol.simulate(self.model, batch=batch, method=self.method,
-                                      substeps=self.substeps, spikes=self.resets)
+                                      substeps=self.substeps, spikes=self.resets, throw="continue",
+                                      **extra)
 
     def voltages(self, out: Any) -> np.ndarray:
         """Voltage traces ``(n, n_sweeps, n_samples)`` for feature extraction
@@ -194,7 +263,8 @@ class FitProblem:
         t1 = time.perf_counter()
         feats = extract(v, np.asarray(out.t), stim_start=self.stim_window[0],
                         stim_end=self.stim_window[1], features=self.features,
-                        threshold=self.threshold)
+                        threshold=self.threshold, stimulus_current_nA=self._step_nA,
+                        margins=self.margins)
         t2 = time.perf_counter()
         z = zscores(feats, self.target, missing_score=self.missing_score)
         self.n_evaluations += x.shape[0]
@@ -205,6 +275,22 @@ class FitProblem:
                 f"{self.protocol.n_sweeps} sweeps, {len(self.features)} features"]
         rows += [f"  {p.path}: [{p.low:g}, {p.high:g}] ({p.transform})" for p in self.params]
         return "\n".join(rows)
+
+
+def recorded_baseline(v: Any, protocol: Any) -> np.ndarray:
+    """The pre-stimulus potential of each sweep of a recording (mV): the median of ``v``
+    ``(n_sweeps, n_samples)`` before the sweep's first current epoch (the median ignores
+    spontaneous spikes). Raises if a sweep has no stimulus-free start."""
+    v = np.asarray(v, dtype=float)
+    out = []
+    for s, eps in enumerate(protocol.epochs):
+        start = min((e.start for e in eps), default=protocol.t_stop)
+        k = round(start / protocol.dt)
+        if k < 2:
+            raise ParameterError(f"recorded_baseline: sweep {s} has current from its first sample; "
+                                 "no pre-stimulus baseline. Fix: give baseline=... yourself.")
+        out.append(float(np.median(v[s, :k])))
+    return np.array(out)
 
 
 def spike_marked_voltages(model: Any, protocol: Any, out: Any) -> np.ndarray:

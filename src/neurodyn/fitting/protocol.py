@@ -464,6 +464,8 @@ class Protocol:
         method: str | None = None,
         substeps: int = 1,
         strategy: str = "auto",
+        per_sweep: Mapping[str, Any] | None = None,
+        holding: Any = None,
         **kwargs: Any,
     ) -> ProtocolResult:
         """Run every sweep of the protocol on ``model``.
@@ -487,6 +489,13 @@ class Protocol:
         strategy:
             ``"batch"``: all sweeps in one compiled call; ``"loop"``: one call per sweep;
             ``"auto"``: batch unless the sweeps have more than 32 distinct epochs.
+        per_sweep:
+            Model parameters that differ from sweep to sweep (e.g. ``{"v_init": ...}``): arrays
+            whose last axis has one value per sweep, ``(n_sweeps,)`` or ``(*P, n_sweeps)``.
+        holding:
+            A constant current (pA) per sweep added to the protocol's epochs over the whole
+            sweep, ``(n_sweeps,)`` or ``(*P, n_sweeps)`` (e.g. the current that holds a model at
+            a recording's baseline, :meth:`FitProblem.holding`).
         **kwargs:
             Passed to :func:`neurodyn.simulate` (``spikes``, ``init``, ``dtype``, ``seed``, ...).
 
@@ -532,35 +541,60 @@ class Protocol:
                     "Protocol (e.g. Protocol.steps([...]))."
                 )
         factor = _pA_factor(model)  # checks that the model takes a current
+        n_sw = self.n_sweeps
+        sweepwise = dict(per_sweep or {})
+        if holding is not None:
+            sweepwise["<holding>"] = holding
+        for k, v in sweepwise.items():
+            if k in user:
+                raise ParameterError(f"Protocol.simulate: {k!r} is in both batch and per_sweep.")
+            if np.ndim(v) < 1 or np.shape(v)[-1] != n_sw:
+                what = "holding" if k == "<holding>" else f"per_sweep[{k!r}]"
+                raise ParameterError(
+                    f"Protocol.simulate.{what} must have one value per sweep on its last axis "
+                    f"({n_sw}); got shape {np.shape(v)}.")
         if user:
             model_b, _, labels = _apply_batch(model, (), user)
-            pshape = tuple(np.broadcast_shapes(*[np.shape(v) for v in labels.values()]))
             factor = _pA_factor(model_b)
         else:
-            labels, pshape = {}, ()
+            labels = {}
+        pshape = tuple(np.broadcast_shapes(*[np.shape(v) for v in labels.values()],
+                                           *[np.shape(v)[:-1] for v in sweepwise.values()]))
+        hold = sweepwise.pop("<holding>", None)
         dt_sim = float(np.float64(self.dt) / substeps)
         common = dict(record=record, record_dt=dt_sim * substeps, method=method, **kwargs)
         windows, amps = self._batched_steps(int(substeps))
         if strategy == "auto":
             strategy = "batch" if len(windows) <= _MAX_BATCHED_STEPS else "loop"
-        n_sw = self.n_sweeps
+        whole = (0.0, float(self.n_samples) * self.dt)  # the holding step spans the sweep
+        fac = factor if np.ndim(factor) == 0 else np.asarray(factor)[..., None]
         if strategy == "batch":
             stims = [Step(amplitude=0.0, start=a, stop=b) for a, b in windows]
-            fac = factor if np.ndim(factor) == 0 else np.asarray(factor)[..., None]
             # traced values (inside jax.jit/grad) keep their JAX type
             nd_batch: dict[str, Any] = {k: (v if is_traced(v) else np.asarray(v))[..., None]
                                         for k, v in labels.items()}
             for j in range(len(windows)):
                 nd_batch[f"stimulus[{j}].amplitude"] = fac * amps[:, j]
+            nd_batch.update({k: np.asarray(v) for k, v in sweepwise.items()})
+            if hold is not None:
+                stims.append(Step(amplitude=0.0, start=whole[0], stop=whole[1]))
+                nd_batch[f"stimulus[{len(stims) - 1}].amplitude"] = fac * np.asarray(hold)
             res = simulate(model, self.t_stop, dt_sim, stimulus=stims, batch=nd_batch, **common)
             results: tuple[Any, ...] = (res,)
             traces = {k: _fix_shape(v, (*pshape, n_sw)) for k, v in res.traces.items()}
             units = dict(res.units)
         else:
-            results = tuple(
-                simulate(model, self.t_stop, dt_sim, stimulus=list(stim) or None,
-                         batch=user or None, **common)
-                for stim in self.stimuli(substeps=int(substeps)))
+            runs = []
+            for sw, stim in enumerate(self.stimuli(substeps=int(substeps))):
+                stim_l = list(stim)
+                b = {**user, **{k: np.asarray(v)[..., sw] for k, v in sweepwise.items()}}
+                if hold is not None:
+                    stim_l.append(Step(amplitude=0.0, start=whole[0], stop=whole[1]))
+                    b[f"stimulus[{len(stim_l) - 1}].amplitude"] = (
+                        np.asarray(factor) * np.asarray(hold)[..., sw])
+                runs.append(simulate(model, self.t_stop, dt_sim, stimulus=stim_l or None,
+                                     batch=b or None, **common))
+            results = tuple(runs)
             units = dict(results[0].units)
             traces = {}
             for k in results[0].traces:

@@ -344,6 +344,20 @@ class Recording:
                 )
         return replace(self, sweeps=tuple(self.sweeps[int(k)] for k in idx))
 
+    def cut(self, stop: float) -> Recording:
+        """A new recording whose sweeps keep only the samples before ``stop`` (ms from each
+        sweep's first sample): analyses of the first part of long sweeps then simulate less."""
+        stop = float(stop)
+        if not math.isfinite(stop) or stop <= 2 * self.dt:
+            raise RecordingError(f"Recording.cut: stop must be a time in ms after the second "
+                                 f"sample ({2 * self.dt:g} ms); got {stop!r}.")
+        out = []
+        for sw in self.sweeps:
+            k = int(np.searchsorted(sw.t - sw.t[0], stop - 1e-9 * self.dt))
+            out.append(replace(sw, t=sw.t[:k], v=sw.v[:k], i=sw.i[:k],
+                               meta={**sw.meta, "cut_ms": stop}))
+        return replace(self, sweeps=tuple(out))
+
     def corrected(self, ljp: float | None = None) -> Recording:
         """The recording with the liquid-junction potential subtracted:
         ``V_corrected = V_recorded − LJP`` (BluePyEfe's convention).

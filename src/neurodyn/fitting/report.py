@@ -57,6 +57,20 @@ def write_report(result: Any, problem: Any, data_v: np.ndarray | None, folder: s
     ax.set_ylabel("sum of z-scores")
     ax.legend(frameon=False)
     figures.append(_save(fig, folder, "convergence.png"))
+    # Pareto front (multi-objective fits): every pair of the first objectives
+    pf = result.extra.get("pareto_F") if isinstance(result.extra, dict) else None
+    if pf is not None and np.ndim(pf) == 2 and np.shape(pf)[1] >= 2 and len(pf):
+        pf = np.asarray(pf, dtype=float)
+        k = min(pf.shape[1], 4)
+        fig = Figure(figsize=(2.6 * (k - 1), 2.6), constrained_layout=True)
+        axes_p = np.atleast_1d(fig.subplots(1, k - 1))
+        for j, ax in enumerate(axes_p):
+            ax.scatter(pf[:, 0], pf[:, j + 1], s=8, color="C0")
+            ax.set_xlabel("objective 0 (SD)")
+            ax.set_ylabel(f"objective {j + 1} (SD)")
+        fig.suptitle(f"final Pareto front ({len(pf)} non-dominated candidates, "
+                     f"{pf.shape[1]} objectives)", fontsize=9)
+        figures.append(_save(fig, folder, "pareto.png"))
     # parameter spread
     tol = tolerance if tolerance is not None else result.score_ + 2.0
     near = result.within(tol)
@@ -80,6 +94,8 @@ def write_report(result: Any, problem: Any, data_v: np.ndarray | None, folder: s
                "z_median": float(np.nanmedian(z)) if np.isfinite(z).any() else None,
                "z_max": float(np.nanmax(z)) if np.isfinite(z).any() else None,
                "wall_s": result.history[-1]["wall_s"] if result.history else 0.0,
+               "features": list(problem.features),
+               "z_best": np.where(np.isfinite(z), np.abs(z), np.nan).tolist(),
                "figures": figures}
     with open(os.path.join(folder, "result.json"), "w") as f:
         json.dump(summary, f, indent=1, default=float)
@@ -96,7 +112,19 @@ def write_report(result: Any, problem: Any, data_v: np.ndarray | None, folder: s
         if truth:
             row += f" {truth.get(p.path, float('nan')):.5g} |"
         lines.append(row)
-    lines += ["", f"{nu['n']} evaluated candidates score <= {tol:.3g} (the near-optimal set)."]
+    lines += ["", f"{nu['n']} evaluated candidates score <= {tol:.3g} (the near-optimal set).",
+              "", "## Feature errors of the best fit (|z|, in SD units of the target)", "",
+              "| feature | sweeps scored | median | max | worst sweep |", "|---|---|---|---|---|"]
+    za = np.abs(np.asarray(z, dtype=float))
+    for j, feat in enumerate(problem.features):
+        col = za[:, j]
+        ok = np.isfinite(col)
+        if not ok.any():
+            lines.append(f"| {feat} | 0 | – | – | – |")
+            continue
+        worst = int(np.nanargmax(np.where(ok, col, -1.0)))
+        lines.append(f"| {feat} | {int(ok.sum())} | {np.median(col[ok]):.3g} | "
+                     f"{col[ok].max():.3g} | {worst} |")
     lines += ["", "## Figures", ""] + [f"![{os.path.basename(f)}]({os.path.basename(f)})"
                                         for f in figures]
     with open(os.path.join(folder, "report.md"), "w") as f:

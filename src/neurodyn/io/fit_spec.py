@@ -13,6 +13,9 @@
     sweeps = [0, 4, 8]                 # optional subset
     ljp = "14 mV"                      # liquid-junction potential to subtract (optional)
     tolerance_pA = 20                  # stimulus detection in a recorded (noisy) current
+    cut = "700 ms"                     # analyse only the first 700 ms of every sweep (optional)
+    holding = "baseline"               # hold every sweep at its recorded pre-stimulus potential
+                                       # (for a drifting baseline; FitProblem.holding)
     # ... or synthetic data: the model with these values under a step protocol
     synthetic = {g_na = 120, g_k = 36, g_l = 0.3, c_m = 1.0}
     protocol = {steps_pA = [20, 40, 60, 80, 100], start = "100 ms", stop = "600 ms",
@@ -24,15 +27,19 @@
     threshold = "-20 mV"
     rel_sd = 0.05                      # SD = max(rel_sd |mean|, floor) (floor 1 for spike_count,
                                        # 0.1 otherwise)
+    margins = ["15 ms", "0 ms"]        # features see only [stim_start - 15, stim_end + 0] ms
+    hyperpolarizing_only = ["input_resistance", "sag_ratio"]   # scored on steps < 0 only
 
     [[parameter]]
     path = "g_na"
     low = 50
     high = 250
-    transform = "linear"               # or "log"
+    transform = "linear"               # or "log", "logit"
 
     [fit]
-    method = "cmaes"                   # or "nsga2"
+    method = "cmaes"                   # or "nsga2", or "hybrid" (CMA-ES to warm_score, then
+                                       # Adam on the trace distance: polish_starts,
+                                       # polish_steps, learning_rate)
     popsize = 16
     max_evaluations = 5000
     max_seconds = 300
@@ -64,7 +71,8 @@ __all__ = ["FitSpec", "load_fit_spec", "parse_fit_spec"]
 
 _TOP = {"name", "description", "model", "data", "features", "parameter", "fit", "output"}
 _FIT = {"method", "popsize", "max_evaluations", "max_seconds", "target_score", "seed", "restarts",
-        "generations", "workers", "scheduler"}
+        "generations", "workers", "scheduler", "warm_score", "polish_starts", "polish_steps",
+        "learning_rate"}
 
 
 @dataclass
@@ -125,6 +133,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         read_csv,
         read_npz,
         read_nwb,
+        recorded_baseline,
         step_windows,
         synthetic_traces,
     )
@@ -147,8 +156,9 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         raise _err(source, "[[parameter]]", "no free parameter. Fix: add [[parameter]] tables "
                    "with path, low and high.")
     d = _keys(data.get("data") or {}, {"recording", "sweeps", "ljp", "tolerance_pA", "synthetic",
-                                       "protocol", "noise_mV"}, "[data]", source)
-    fe = _keys(data.get("features") or {}, {"names", "threshold", "rel_sd"}, "[features]", source)
+                                       "protocol", "noise_mV", "cut", "holding"}, "[data]", source)
+    fe = _keys(data.get("features") or {}, {"names", "threshold", "rel_sd", "margins",
+                                            "hyperpolarizing_only"}, "[features]", source)
     names = fe.get("names")
     if not isinstance(names, list) or not names:
         raise _err(source, "[features].names", "must be a non-empty list of feature names.")
@@ -169,6 +179,8 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
                 rec = rec.select(list(d["sweeps"]))
             if "ljp" in d:
                 rec = rec.corrected(_num(d["ljp"], "mV", "[data].ljp", source))
+            if "cut" in d:
+                rec = rec.cut(_num(d["cut"], "ms", "[data].cut", source))
             protocol = Protocol.from_recording(rec, tolerance_pA=float(d.get("tolerance_pA", 0.0)))
         except (NeurodynError, OSError) as exc:
             raise _err(source, "[data].recording", str(exc)) from None
@@ -191,19 +203,42 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
             raise _err(source, "[data].synthetic", str(exc)) from None
     else:
         raise _err(source, "[data]", "needs recording = \"file\" or synthetic = {...}.")
+    holding = d.get("holding")
+    if holding not in (None, "baseline"):
+        raise _err(source, "[data].holding", f"must be \"baseline\" (or absent); got {holding!r}.")
+    if holding and "recording" not in d:
+        raise _err(source, "[data].holding", "needs a recording (the baseline is measured there).")
+    margins = None
+    if "margins" in fe:
+        mg = fe["margins"]
+        if not isinstance(mg, list) or len(mg) != 2:
+            raise _err(source, "[features].margins", f"must be [before, after] (ms); got {mg!r}.")
+        margins = tuple(_num(x, "ms", "[features].margins", source) for x in mg)
+    hyper = fe.get("hyperpolarizing_only", [])
+    if not isinstance(hyper, list) or any(h not in names for h in hyper):
+        raise _err(source, "[features].hyperpolarizing_only", f"must list features of "
+                   f"[features].names; got {hyper!r}.")
     try:
-        start, stop, _ = step_windows(protocol)
+        start, stop, amp = step_windows(protocol)
         f = extract(data_v, protocol.t, stim_start=start, stim_end=stop, features=names,
-                    threshold=threshold)
+                    threshold=threshold, stimulus_current_nA=amp / 1000.0, margins=margins)
+        for name in hyper:
+            f[amp >= 0, names.index(name)] = np.nan
         target = FeatureTarget.from_values(f, names, rel_sd=float(fe.get("rel_sd", 0.05)))
         problem = FitProblem(model, params, protocol, target, names, threshold=threshold,
-                             method=sim_method, substeps=substeps)
+                             method=sim_method, substeps=substeps, holding=holding,
+                             baseline=recorded_baseline(data_v, protocol) if holding else None,
+                             margins=margins)
     except NeurodynError as exc:
         raise _err(source, "[features]/[[parameter]]", str(exc)) from None
     fit = _keys(data.get("fit") or {}, _FIT, "[fit]", source)
     method = fit.get("method", "cmaes")
-    if method not in ("cmaes", "nsga2"):
-        raise _err(source, "[fit].method", f"must be 'cmaes' or 'nsga2'; got {method!r}.")
+    if method not in ("cmaes", "nsga2", "hybrid"):
+        raise _err(source, "[fit].method", f"must be 'cmaes', 'nsga2' or 'hybrid'; got "
+                   f"{method!r}.")
+    if method == "hybrid" and holding:
+        raise _err(source, "[fit].method", "'hybrid' (its gradient polish) does not support "
+                   "[data].holding yet. Fix: method = \"cmaes\".")
     options = {k: v for k, v in fit.items() if k != "method"}
     out_d = _keys(data.get("output") or {}, {"folder"}, "[output]", source)
     name = str(data.get("name", default_name))

@@ -1,4 +1,5 @@
-"""Point-neuron models: Hodgkin–Huxley, Traub–Miles, FitzHugh–Nagumo, Izhikevich, LIF and AdEx."""
+"""Point-neuron models: Hodgkin–Huxley, Traub–Miles, FitzHugh–Nagumo, Izhikevich, LIF, AdEx and
+Pospischil et al. (2008) cortical cells."""
 
 from ._base import AbstractNeuronModel as AbstractNeuronModel
 from ._base import Preset as Preset
@@ -8,6 +9,7 @@ from .fhn import FitzHughNagumo as FitzHughNagumo
 from .hh import HodgkinHuxley as HodgkinHuxley
 from .izhikevich import Izhikevich as Izhikevich
 from .lif import LIF as LIF
+from .pospischil import Pospischil as Pospischil
 from .traub_miles import TraubMiles as TraubMiles
 
 REGISTRY: dict[str, type[AbstractNeuronModel]] = {
@@ -17,6 +19,7 @@ REGISTRY: dict[str, type[AbstractNeuronModel]] = {
     "LIF": LIF,
     "AdEx": AdEx,
     "TraubMiles": TraubMiles,
+    "Pospischil": Pospischil,
 }
 """Models by class name (the names TOML specs use)."""
 

@@ -117,6 +117,29 @@ class AbstractNeuronModel(Described):
         (``A = k x_inf``, ``B = -k``)."""
         raise NotImplementedError
 
+    def holding(self, p: Any, v: Any, xp: Any) -> tuple[Any, dict[str, Any]]:
+        """The constant input (model's :attr:`input_unit`) that makes ``v`` (mV) a steady state,
+        and the initial-value parameters that start the model there (``{"v_init": v, ...}``).
+
+        The default covers models whose state is the membrane variable plus gates in relaxation
+        form (Hodgkin–Huxley type): the gates at ``x_inf(v)``, the input solves ``dv/dt = 0``
+        (``dv/dt`` is affine in the input). Other models override it or raise.
+        """
+        if set(self.state_vars) != {self.voltage_var, *self.gate_vars}:
+            from ..errors import ParameterError
+
+            raise ParameterError(
+                f"{type(self).__name__}.holding: a holding current is not defined for this model "
+                "(its state is not a membrane potential plus gates). Fix: fit without "
+                "holding='baseline', or use a conductance-based or AdEx model."
+            )
+        gates = dict(zip(self.gate_vars, (x for x, _ in self.gating(p, v, xp))))
+        s = self.State(**{self.voltage_var: v + 0.0 * gates[self.gate_vars[0]]}, **gates)
+        zero = 0.0 * getattr(s, self.voltage_var)
+        d0 = getattr(self.derivatives(p, s, zero, xp), self.voltage_var)
+        d1 = getattr(self.derivatives(p, s, zero + 1.0, xp), self.voltage_var)
+        return -d0 / (d1 - d0), {"v_init": getattr(s, self.voltage_var)}
+
     def spike_condition(self, p: Any, s: Any, xp: Any) -> Any:
         """Boolean: the state after a step has reached the spike condition (reset models)."""
         raise NotImplementedError

@@ -128,6 +128,12 @@ class AdEx(AbstractNeuronModel):
     def init_state(self, p: Any, xp: Any) -> Any:
         return self.State(v=p.v_init + 0.0 * p.e_l, w=p.w_init + 0.0 * p.e_l)
 
+    def holding(self, p: Any, v: Any, xp: Any) -> tuple[Any, dict[str, Any]]:
+        """Input (pA) holding ``v`` (mV, below ``v_peak``) at steady state, with ``w = a (v - E_L)``."""
+        w = p.a * (v - p.e_l)
+        i = p.g_l * (v - p.e_l) - p.g_l * p.delta_t * xp.exp((v - p.v_t) / p.delta_t) + w
+        return i, {"v_init": v + 0.0 * w, "w_init": w}
+
     def derivatives(self, p: Any, s: Any, i_ext: Any, xp: Any) -> Any:
         v = xp.minimum(s.v, p.v_peak)  # see the class docstring: v never exceeds v_peak
         spike = p.g_l * p.delta_t * xp.exp((v - p.v_t) / p.delta_t)

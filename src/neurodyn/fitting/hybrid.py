@@ -1,0 +1,79 @@
+"""Hybrid fitting: an evolutionary warm start (CMA-ES on the feature score) and a gradient polish
+(Adam on the trace distance) from its best candidates.
+
+CMA-ES finds the basin from anywhere in the box but converges slowly at the end; the trace
+distance, differentiable through the simulation, converges fast once spikes are aligned, which
+they are near the warm start. The polish runs from the ``polish_starts`` best distinct candidates
+of the warm start in one batched, differentiable call; the result is the better of the two
+stages by feature score, with both stages' evaluations and history.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from .cmaes import _result, fit_cmaes
+from .gradient import fit_gradient
+from .problem import FitProblem
+from .result import FitResult
+
+__all__ = ["fit_hybrid"]
+
+
+def fit_hybrid(problem: FitProblem, target_v: Any, *, warm_score: float = 5.0,
+               max_seconds: float | None = None, popsize: int | None = None, seed: int = 0,
+               restarts: int = 0, polish_starts: int = 4, polish_steps: int = 150,
+               learning_rate: float = 0.01, smoothing: tuple[float, ...] = (0.0,),
+               folder: str | None = None, resume: bool = True, progress: bool = False,
+               callback: Any = None) -> FitResult:
+    """CMA-ES until the best feature score reaches ``warm_score`` (or ``max_seconds``), then
+    :func:`fit_gradient` on the trace distance to ``target_v`` ``(n_sweeps, n_samples)`` (mV)
+    from the ``polish_starts`` best warm-start candidates. The result is the polish's best
+    candidate (by feature score among the polished starts) unless its feature score exceeds both
+    ``warm_score`` and the warm start's best, then the warm start's best.
+
+    The warm start is written to ``folder/warm`` (and resumes from there), the polish to
+    ``folder/polish``. ``result.extra["warm_score"]`` and ``["polish_score"]`` give each stage's
+    best; ``result.method`` is ``"hybrid"``.
+    """
+    sub = (lambda name: os.path.join(folder, name)) if folder else (lambda name: None)
+    warm = fit_cmaes(problem, popsize=popsize, target_score=warm_score, max_seconds=max_seconds,
+                     seed=seed, restarts=restarts, folder=sub("warm"), resume=resume,
+                     progress=progress, max_evaluations=10**9, callback=callback)
+    order = np.argsort(warm.scores)
+    x0: list[np.ndarray] = []
+    for k in order:  # distinct starting points
+        if not any(np.allclose(warm.x[k], y, rtol=1e-9, atol=0) for y in x0):
+            x0.append(warm.x[k])
+        if len(x0) == polish_starts:
+            break
+    polished = fit_gradient(problem, target_v, x0=np.array(x0), steps=polish_steps,
+                            learning_rate=learning_rate, smoothing=smoothing,
+                            folder=sub("polish"), progress=progress)
+    hist = list(warm.history)
+    offset_e = hist[-1]["evaluations"] if hist else 0
+    offset_t = hist[-1]["wall_s"] if hist else 0.0
+    hist += [{**h, "evaluations": h["evaluations"] + offset_e, "wall_s": h["wall_s"] + offset_t,
+              "stage": "polish (trace distance, mV)"} for h in polished.history]
+    xs = list(warm.x) + list(polished.x)
+    scores = list(warm.scores) + list(polished.scores)
+    n_sw = problem.protocol.n_sweeps
+    zs = [np.full(n_sw * len(problem.features), np.nan)] * len(warm.x)
+    if polished.z_best is not None:
+        zs += [polished.z_best.ravel()] * len(polished.x)
+    # the polish minimises the trace distance, which uses every sample; it is kept unless its
+    # feature score is worse than the warm start's target (feature scores of noisy data have a
+    # noise floor, so a better trace fit can score slightly worse in features)
+    best_warm = polished.score_ > max(warm_score, warm.score_)
+    stopped = (f"warm start: {warm.stopped}; polish: {polished.stopped}; best from the "
+               f"{'warm start' if best_warm else 'polish'}")
+    res = _result(problem, xs, scores, zs, hist, "hybrid", stopped, folder)
+    chosen = warm if best_warm else polished
+    res.params_, res.score_, res.model_ = chosen.params_, chosen.score_, chosen.model_
+    res.z_best = chosen.z_best
+    res.extra.update({"warm_score": warm.score_, "polish_score": polished.score_,
+                      "trace_distance_mV": polished.extra.get("trace_distance_mV")})
+    return res
