@@ -5,7 +5,7 @@ sweep) with 0.5 mV white noise, by CMA-ES, NSGA-II (objectives: the z-score sum 
 and the hybrid (CMA-ES warm start to a score of 2, Adam polish on the trace distance): every
 parameter within 5 %. Gradient descent alone (Adam on the trace distance from Latin-hypercube
 starts, also coarse to fine on smoothed traces) does not recover them (its best start stays
-~10 % off: the distance between spiking traces has a local minimum wherever spikes are
+9-95 % off: the distance between spiking traces has a local minimum wherever spikes are
 misaligned); it is the polish of the hybrid, and its convergence is tested in
 tests/unit/test_fitting.py.
 
