@@ -40,27 +40,15 @@ TARGET_S, TARGET_SCORE, TARGET_ERR = 180.0, 2.0, 0.02
 
 
 def make_problem():
-
     import neurodyn as nd
-    from neurodyn.fitting import (
-        PEERS_FEATURES,
-        FeatureTarget,
-        FitProblem,
-        FreeParameter,
-        Protocol,
-        extract,
-        synthetic_traces,
-    )
+    from neurodyn.fitting import PEERS_FEATURES, FreeParameter, Protocol, synthetic_problem
 
     hh = nd.models.HodgkinHuxley(rates="neuron_table", area=math.pi * 17.84**2)
     prot = Protocol.steps([20, 40, 60, 80, 100], start=100, stop=600, t_stop=700, dt=0.025)
-    v = synthetic_traces(hh, prot, TRUTH, method="backward_euler")
-    f = extract(v, prot.t, stim_start=100, stim_end=600, features=PEERS_FEATURES,
-                threshold=-20.0)
-    target = FeatureTarget.from_values(f, PEERS_FEATURES)
     params = [FreeParameter("g_na", 50, 250), FreeParameter("g_k", 10, 80),
               FreeParameter("g_l", 0.1, 1.0), FreeParameter("c_m", 0.5, 2.0)]
-    return FitProblem(hh, params, prot, target, PEERS_FEATURES, method="backward_euler"), target
+    prob, _ = synthetic_problem(hh, prot, TRUTH, params, PEERS_FEATURES, method="backward_euler")
+    return prob, prob.target
 
 
 def run_method(method: str, seed: int, max_seconds: float) -> dict:

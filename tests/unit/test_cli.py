@@ -303,8 +303,9 @@ def test_fit_spec_for_a_drifting_recording(reference_dir):
     pb = spec.problem
     assert pb.protocol.t_stop < 700.0 and pb.holding == "baseline"
     assert pb.baseline.shape == (16,) and pb.margins == (15.0, 0.0)
-    amp = np.array([max(e.amplitude for e in eps[:1]) if eps else 0.0
-                    for eps in pb.protocol.epochs])
+    from neurodyn.fitting import step_windows
+
+    amp = step_windows(pb.protocol)[2]
     ir = pb.target.defined[:, 1]
     assert ir.sum() == 5 and not ir[5:].any()  # input resistance on the 5 negative steps only
     assert np.all(amp[:5] < 0)

@@ -21,7 +21,7 @@ from neurodyn.fitting import (
     Protocol,
     extract,
     fit_cmaes,
-    synthetic_traces,
+    synthetic_problem,
 )
 
 AREA = math.pi * 17.84**2  # um2, the PEERS soma
@@ -32,13 +32,10 @@ def _problem(t_stop=300.0, amps=(40, 80, 100)):
     stop = min(250.0, t_stop - 20.0)
     hh = nd.models.HodgkinHuxley(rates="neuron_table", area=AREA)
     prot = Protocol.steps(list(amps), start=50, stop=stop, t_stop=t_stop, dt=0.025)
-    v = synthetic_traces(hh, prot, TRUTH, method="backward_euler")
-    f = extract(v, prot.t, stim_start=50, stim_end=stop,
-                features=PEERS_FEATURES, threshold=-20.0)
-    target = FeatureTarget.from_values(f, PEERS_FEATURES)
     params = [FreeParameter("g_na", 50, 250), FreeParameter("g_k", 10, 80),
               FreeParameter("g_l", 0.1, 1.0, transform="log")]
-    return FitProblem(hh, params, prot, target, PEERS_FEATURES, method="backward_euler")
+    return synthetic_problem(hh, prot, TRUTH, params, PEERS_FEATURES,
+                             method="backward_euler")[0]
 
 
 def test_truth_scores_zero_and_cmaes_recovers_it(tmp_path):

@@ -27,16 +27,13 @@ pytest.importorskip("cma", reason="pycma is not installed")
 import neurodyn as nd
 from neurodyn.fitting import (
     PEERS_FEATURES,
-    FeatureTarget,
-    FitProblem,
     FreeParameter,
     Protocol,
-    extract,
     fit_cmaes,
     fit_hybrid,
     fit_nsga2,
     profile,
-    synthetic_traces,
+    synthetic_problem,
 )
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
@@ -53,10 +50,8 @@ def test_adex_parameters_are_recovered_or_shown_non_identifiable():
               FreeParameter("e_l", -80, -60), FreeParameter("v_t", -60, -40),
               FreeParameter("delta_t", 0.5, 5, transform="log"), FreeParameter("a", 0.0, 20.0),
               FreeParameter("tau_w", 20, 500, transform="log"), FreeParameter("b", 0, 300)]
-    v = synthetic_traces(model, prot, TRUTH, noise_mV=0.5, seed=0)
-    f = extract(v, prot.t, stim_start=100, stim_end=600, features=FEATURES, threshold=0.0)
-    target = FeatureTarget.from_values(f, FEATURES)
-    prob = FitProblem(model, params, prot, target, FEATURES, threshold=0.0)
+    prob, _ = synthetic_problem(model, prot, TRUTH, params, FEATURES, threshold=0.0,
+                                noise_mV=0.5, seed=0)
     floor = float(prob.evaluate([[TRUTH[p] for p in prob.paths]]).total[0])  # the noise floor
     res = fit_cmaes(prob, popsize=16, target_score=max(0.5, floor), max_seconds=240,
                     max_evaluations=100_000, restarts=6, seed=0)
@@ -88,12 +83,10 @@ def test_hh_parameters_are_recovered_by_each_method(method):
 
     hh = nd.models.HodgkinHuxley(rates="neuron_table", area=math.pi * 17.84**2)
     prot = Protocol.steps([20, 40, 60, 80, 100], start=100, stop=600, t_stop=700, dt=0.025)
-    v = synthetic_traces(hh, prot, HH_TRUTH, method="backward_euler", noise_mV=0.5, seed=0)
-    f = extract(v, prot.t, stim_start=100, stim_end=600, features=PEERS_FEATURES, threshold=-20.0)
-    target = FeatureTarget.from_values(f, PEERS_FEATURES)
     params = [FreeParameter("g_na", 50, 250), FreeParameter("g_k", 10, 80),
               FreeParameter("g_l", 0.1, 1.0, "log"), FreeParameter("c_m", 0.5, 2.0)]
-    prob = FitProblem(hh, params, prot, target, PEERS_FEATURES, method="backward_euler")
+    prob, v = synthetic_problem(hh, prot, HH_TRUTH, params, PEERS_FEATURES,
+                                method="backward_euler", noise_mV=0.5, seed=0)
     floor = float(prob.evaluate([[HH_TRUTH[p] for p in prob.paths]]).total[0])  # noise floor
     if method == "cmaes":
         res = fit_cmaes(prob, popsize=16, target_score=max(0.5, floor), max_seconds=120, seed=0)

@@ -47,6 +47,7 @@ from .problem import (
     FreeParameter,
     recorded_baseline,
     spike_marked_voltages,
+    synthetic_problem,
     synthetic_traces,
 )
 from .profile import profile
@@ -95,6 +96,7 @@ __all__ = [
     "rheobase",
     "spike_marked_voltages",
     "step_windows",
+    "synthetic_problem",
     "synthetic_traces",
     "total",
     "trace_distance",

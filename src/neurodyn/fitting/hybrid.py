@@ -58,19 +58,14 @@ def fit_hybrid(problem: FitProblem, target_v: Any, *, warm_score: float = 5.0,
     offset_t = hist[-1]["wall_s"] if hist else 0.0
     hist += [{**h, "evaluations": h["evaluations"] + offset_e, "wall_s": h["wall_s"] + offset_t,
               "stage": "polish (trace distance, mV)"} for h in polished.history]
-    xs = list(warm.x) + list(polished.x)
-    scores = list(warm.scores) + list(polished.scores)
-    n_sw = problem.protocol.n_sweeps
-    zs = [np.full(n_sw * len(problem.features), np.nan)] * len(warm.x)
-    if polished.z_best is not None:
-        zs += [polished.z_best.ravel()] * len(polished.x)
     # the polish minimises the trace distance, which uses every sample; it is kept unless its
     # feature score is worse than the warm start's target (feature scores of noisy data have a
     # noise floor, so a better trace fit can score slightly worse in features)
     best_warm = polished.score_ > max(warm_score, warm.score_)
     stopped = (f"warm start: {warm.stopped}; polish: {polished.stopped}; best from the "
                f"{'warm start' if best_warm else 'polish'}")
-    res = _result(problem, xs, scores, zs, hist, "hybrid", stopped, folder)
+    res = _result(problem, list(warm.x) + list(polished.x),
+                  list(warm.scores) + list(polished.scores), [], hist, "hybrid", stopped, folder)
     chosen = warm if best_warm else polished
     res.params_, res.score_, res.model_ = chosen.params_, chosen.score_, chosen.model_
     res.z_best = chosen.z_best

@@ -470,8 +470,7 @@ def trace_distance(
         raise ParameterError(f"trace_distance.smooth_ms must be >= 0 ms; got {smooth_ms!r}.")
     if sm > 0:
         va = _gauss_smooth(va, sm / d, xp)
-        vt = _gauss_smooth(xp.broadcast_to(vt, va.shape[-2:]) if vt.ndim < va.ndim else vt,
-                           sm / d, xp)
+        vt = _gauss_smooth(vt, sm / d, xp)
     m = xp.asarray(mask)
     sq = xp.where(m, (va - vt) ** 2, 0.0)
     m = xp.asarray(mask, dtype=sq.dtype)

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import ParameterError
 
 __all__ = ["Evaluation", "FitProblem", "FreeParameter", "recorded_baseline",
-           "spike_marked_voltages", "synthetic_traces"]
+           "spike_marked_voltages", "synthetic_problem", "synthetic_traces"]
 
 _TRANSFORMS = ("linear", "log", "logit")
 _LOGIT_SPAN = 6.0  # logit transform: u in [0, 1] covers logits -6..6 of the position in the box
@@ -327,3 +327,26 @@ def synthetic_traces(model: Any, protocol: Any, truth: Mapping[str, float], *,
         v = v + np.random.default_rng(seed).normal(0.0, noise_mV, v.shape)
     return v
 
+
+
+def synthetic_problem(model: Any, protocol: Any, truth: Mapping[str, float],
+                      params: Sequence[FreeParameter], features: Sequence[str], *,
+                      method: str | None = None, substeps: int = 1, threshold: float = -20.0,
+                      noise_mV: float = 0.0, seed: int = 0,
+                      rel_sd: float = 0.05) -> tuple[FitProblem, np.ndarray]:
+    """A parameter-recovery problem: the traces of ``model`` with the values ``truth`` under
+    ``protocol`` (plus ``noise_mV`` of white noise, :func:`synthetic_traces`), their ``features``
+    in each sweep's main step as the target (``SD = max(rel_sd |value|, floor)``,
+    :meth:`FeatureTarget.from_values`), and the :class:`FitProblem` over ``params``. Returns the
+    problem and the traces ``(n_sweeps, n_samples)`` (mV)."""
+    from .features import extract, step_windows
+    from .objectives import FeatureTarget
+
+    v = synthetic_traces(model, protocol, truth, method=method, substeps=substeps,
+                         noise_mV=noise_mV, seed=seed)
+    start, stop, _ = step_windows(protocol)
+    f = extract(v, protocol.t, stim_start=start, stim_end=stop, features=features,
+                threshold=threshold)
+    target = FeatureTarget.from_values(f, features, rel_sd=rel_sd)
+    return FitProblem(model, params, protocol, target, features, threshold=threshold,
+                      method=method, substeps=substeps), v
