@@ -56,17 +56,7 @@ class CellSimulator:
         return out
 
     def _electrode_prefixes(self) -> list[tuple[str, Any]]:
-        """``"<location>.<Class>"`` per electrode, ``"<location>.<Class>[<j>]"`` where one
-        location holds several electrodes of one class (in order of placement)."""
-        placed = [(str(loc), pp) for loc, pp in self.assembled.cell.placed if _is_electrode(pp)]
-        names = [f"{loc}.{type(pp).__name__}" for loc, pp in placed]
-        seen: dict[str, int] = {}
-        out = []
-        for name, (_, pp) in zip(names, placed):
-            j = seen.get(name, 0)
-            seen[name] = j + 1
-            out.append((f"{name}[{j}]" if names.count(name) > 1 else name, pp))
-        return out
+        return electrode_prefixes(self.assembled.cell)
 
     # ------------------------------------------------------------------ parameters
     def params(self, values: Mapping[str, Any] | None = None,
@@ -152,6 +142,21 @@ class CellSimulator:
         vdet = vdet.reshape((n_blocks * m * k, *vdet.shape[3:]))
         trace = jnp.concatenate([v0[None], vs], axis=0)
         return {"v": jnp.moveaxis(trace, 0, -1), "det": vdet, "final": carry}
+
+
+def electrode_prefixes(cell: Cell) -> list[tuple[str, Any]]:
+    """``("<location>.<Class>", electrode)`` per electrode placed on ``cell``, with
+    ``"<location>.<Class>[<j>]"`` where one location holds several electrodes of one class (in
+    order of placement): the prefixes of their parameter paths."""
+    placed = [(str(loc), pp) for loc, pp in cell.placed if _is_electrode(pp)]
+    names = [f"{loc}.{type(pp).__name__}" for loc, pp in placed]
+    seen: dict[str, int] = {}
+    out = []
+    for name, (_, pp) in zip(names, placed):
+        j = seen.get(name, 0)
+        seen[name] = j + 1
+        out.append((f"{name}[{j}]" if names.count(name) > 1 else name, pp))
+    return out
 
 
 def _is_electrode(pp: Any) -> bool:

@@ -15,7 +15,10 @@
 * :mod:`~neurodyn.fitting.protocol`: :class:`Protocol`, the piecewise-constant current of every
   sweep (epochs in ms and pA, detected from a recording or built with :meth:`Protocol.steps`),
   and :meth:`Protocol.simulate`, which runs all sweeps of a protocol (times parameter sets) in one
-  batched call and returns the traces on the recording's sample times.
+  batched call and returns the traces on the recording's sample times;
+* :mod:`~neurodyn.fitting.cell_model`: :class:`CellModel`, a multi-compartment
+  :class:`~neurodyn.cable.Cell` as a fit model (painted parameters by path, the protocol's
+  current injected at one location, the voltage recorded at another).
 
 Example
 -------
@@ -27,6 +30,7 @@ Example
 (2, 16, 60000)
 """
 
+from .cell_model import CellModel
 from .cmaes import fit_cmaes
 from .features import (
     FEATURES,
@@ -67,6 +71,7 @@ from .result import FitResult, FitStore
 __all__ = [
     "FEATURES",
     "PEERS_FEATURES",
+    "CellModel",
     "Epoch",
     "Evaluation",
     "FeatureSpec",

@@ -30,10 +30,11 @@ _LOGIT_SPAN = 6.0  # logit transform: u in [0, 1] covers logits -6..6 of the pos
 
 @dataclass(frozen=True)
 class FreeParameter:
-    """A parameter to fit: its path (a model parameter name such as ``"g_na"``, in the model's
-    declared unit), bounds ``low < high`` and the transform of the search coordinate ``u`` in
-    [0, 1]: ``"linear"``, ``"log"`` (uniform in log: conductances spanning decades) or
-    ``"logit"`` (uniform in the logit of the position in the box, ``u = 0.5 ± 0.5`` at logits
+    """A parameter to fit: its path (a model parameter name such as ``"g_na"``, or a cell's
+    painted parameter such as ``"soma.hh.g_na"``, in the declared unit), bounds ``low < high``
+    and the transform of the search coordinate ``u`` in [0, 1]: ``"linear"``, ``"log"``
+    (uniform in log: conductances spanning decades) or ``"logit"`` (uniform in the logit of the
+    position in the box, ``u = 0.5 ± 0.5`` at logits
     ±6: fine steps near both bounds, for fractions such as a release probability)."""
 
     path: str
@@ -101,7 +102,9 @@ class FitProblem:
 
     Parameters
     ----------
-    model: a point-neuron model description (its other parameters stay fixed).
+    model: a point-neuron model description, or a multi-compartment
+        :class:`~neurodyn.fitting.CellModel` (a bare :class:`~neurodyn.cable.Cell` is wrapped
+        with injection and recording at ``soma(0.5)``); its other parameters stay fixed.
     params: the :class:`FreeParameter` list.
     protocol: the :class:`~neurodyn.fitting.Protocol` to simulate.
     target: a :class:`~neurodyn.fitting.objectives.FeatureTarget` (per sweep and feature).
@@ -138,6 +141,9 @@ class FitProblem:
     n_evaluations: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
+        from .protocol import _as_protocol_model
+
+        self.model = _as_protocol_model(self.model)
         self.params = tuple(self.params)
         if not self.params:
             raise ParameterError("FitProblem.params is empty. Fix: give at least one "
@@ -163,6 +169,11 @@ class FitProblem:
             raise ParameterError(f"FitProblem.holding must be None or 'baseline'; got "
                                  f"{self.holding!r}.")
         if self.holding == "baseline":
+            if hasattr(self.model, "run_protocol"):
+                raise ParameterError(
+                    "FitProblem: holding='baseline' is not implemented for a multi-compartment "
+                    "cell (it needs the steady state of the whole tree at the recorded baseline). "
+                    "Fix: fit without holding, or set the cell's v_init and leak reversal.")
             n_sw = self.protocol.n_sweeps
             b = None if self.baseline is None else np.asarray(self.baseline, dtype=float)
             if b is None or b.shape != (n_sw,) or not np.all(np.isfinite(b)):

@@ -474,7 +474,9 @@ class Protocol:
         ----------
         model:
             A point-neuron model whose input is a current (pA) or a current density with an
-            ``area`` (Hodgkin–Huxley: pA → µA/cm²).
+            ``area`` (Hodgkin–Huxley: pA → µA/cm²); or a multi-compartment
+            :class:`~neurodyn.fitting.CellModel` (a bare :class:`~neurodyn.cable.Cell` is
+            injected and recorded at ``soma(0.5)``), run by :meth:`CellModel.run_protocol`.
         batch:
             Parameter sets, as in :func:`neurodyn.simulate` (``{"a": [1, 2, 3]}`` or
             ``neurodyn.grid(...)``); model parameters only (the protocol sets the stimulus).
@@ -532,6 +534,19 @@ class Protocol:
             raise ParameterError(
                 f"Protocol.simulate.strategy must be 'auto', 'batch' or 'loop'; got {strategy!r}."
             )
+        model = _as_protocol_model(model)
+        if hasattr(model, "run_protocol"):  # a multi-compartment cell (CellModel)
+            extra = set(kwargs) - {"throw", "spikes"}
+            if per_sweep or holding is not None or extra or kwargs.get("spikes"):
+                what = sorted(extra) or ["per_sweep/holding/spikes"]
+                raise ParameterError(
+                    f"Protocol.simulate: {', '.join(what)} is not supported for a "
+                    f"multi-compartment cell ({model.describe()}). Fix: drop it.")
+            if tuple([record] if isinstance(record, str) else record) != ("v",):
+                raise ParameterError(f"Protocol.simulate: a cell records its voltage at "
+                                     f"CellModel.record only; got record={record!r}.")
+            return model.run_protocol(self, batch=batch, substeps=int(substeps), method=method,
+                                      throw=kwargs.get("throw", True))
         user = dict(batch or {})
         for path in user:
             if path.startswith("stimulus"):
@@ -611,6 +626,18 @@ class Protocol:
             results=results, strategy=strategy, labels=dict(labels),
             voltage_var=getattr(model, "voltage_var", "v"),
         )
+
+
+def _as_protocol_model(model: Any) -> Any:
+    """A :class:`~neurodyn.cable.Cell` becomes a :class:`~neurodyn.fitting.CellModel` (current
+    injected and voltage recorded at ``soma(0.5)``); other models pass unchanged."""
+    from ..cable import Cell
+
+    if isinstance(model, Cell):
+        from .cell_model import CellModel
+
+        return CellModel(model)
+    return model
 
 
 def _fix_shape(x: Any, shape: tuple[int, ...]) -> Any:

@@ -55,7 +55,7 @@ import numpy as np
 from ..errors import NeurodynError, SpecError
 from .network_spec import _described, _err, _keys, _num
 
-__all__ = ["CellSpec", "parse_cell_spec"]
+__all__ = ["CellSpec", "parse_cell_spec", "parse_cell_table"]
 
 _TOP = {"name", "description", "cell", "simulation", "record", "batch", "output"}
 _CELL = {"builtin", "morphology", "unit", "ra", "cm", "v_init", "celsius", "nseg", "conventions",
@@ -177,14 +177,12 @@ def _point(d: dict[str, Any], where: str, source: str) -> Any:
                       {"type": t, **kw} if t is not None else d, where, source)
 
 
-def parse_cell_spec(data: dict[str, Any], *, source: str = "<spec>",
-                    default_name: str = "run") -> CellSpec:
-    """Validate a cell spec (the parsed TOML)."""
-    from ..cable.plotting import farthest_tip, path_locations
+def parse_cell_table(table: Any, source: str = "<spec>") -> Any:
+    """The :class:`~neurodyn.cable.Cell` of a ``[cell]`` table (builtin or morphology, paints,
+    properties, point processes); used by cell specs and by fit specs."""
     from ..channels import MECHANISMS
 
-    _keys(data, _TOP, "", source)
-    c = _keys(data.get("cell"), _CELL, "[cell]", source)
+    c = _keys(table, _CELL, "[cell]", source)
     cell = _cell_base(c, source)
     for i, pd in enumerate(c.get("paint", [])):
         where = f"[[cell.paint]][{i}]"
@@ -237,6 +235,16 @@ def parse_cell_spec(data: dict[str, Any], *, source: str = "<spec>",
             raise
         except NeurodynError as exc:
             raise _err(source, where, str(exc)) from None
+    return cell
+
+
+def parse_cell_spec(data: dict[str, Any], *, source: str = "<spec>",
+                    default_name: str = "run") -> CellSpec:
+    """Validate a cell spec (the parsed TOML)."""
+    from ..cable.plotting import farthest_tip, path_locations
+
+    _keys(data, _TOP, "", source)
+    cell = parse_cell_table(data.get("cell"), source)
 
     s = _keys(data.get("simulation") or {}, _SIM, "[simulation]", source)
     if "t_stop" not in s:

@@ -6,6 +6,10 @@
     parameters = {rates = "neuron_table", area = "1000 um2"}
     method = "backward_euler"          # integration method (default: the model's)
     substeps = 1                       # integration steps per recorded sample
+    # ... or a multi-compartment cell: a [cell] table as in cell specs (neurodyn run; without
+    # current clamps, the protocol injects the current), free parameters by painted path
+    # ("soma.hh.g_na", "apical+basal.pas.g"), and [model] with inject = "soma(0.5)",
+    # record = "soma(0.5)", method = "backward_euler", substeps = 4
 
     [data]
     # a recording (.abf, .nwb, .npz, .csv; path relative to the spec) ...
@@ -69,7 +73,7 @@ from .network_spec import _err, _keys, _num
 
 __all__ = ["FitSpec", "load_fit_spec", "parse_fit_spec"]
 
-_TOP = {"name", "description", "model", "data", "features", "parameter", "fit", "output"}
+_TOP = {"name", "description", "model", "cell", "data", "features", "parameter", "fit", "output"}
 _FIT = {"method", "popsize", "max_evaluations", "max_seconds", "target_score", "seed", "restarts",
         "generations", "workers", "scheduler", "warm_score", "polish_starts", "polish_steps",
         "learning_rate"}
@@ -103,10 +107,26 @@ def load_fit_spec(path: str) -> FitSpec:
                           default_name=os.path.splitext(os.path.basename(path))[0])
 
 
-def _model(d: Any, source: str) -> tuple[Any, str | None, int]:
+def _model(d: Any, source: str, cell: Any = None) -> tuple[Any, str | None, int]:
     from ..models import ALIASES, REGISTRY
 
+    if cell is not None:  # a multi-compartment cell: [cell] as in cell specs, [model] options
+        from ..fitting import CellModel
+        from .cell_spec import parse_cell_table
+
+        m = _keys(d or {}, {"inject", "record", "method", "substeps"}, "[model]", source)
+        try:
+            model = CellModel(parse_cell_table(cell, source),
+                              **{k: m[k] for k in ("inject", "record", "method") if k in m})
+        except SpecError:
+            raise
+        except NeurodynError as exc:
+            raise _err(source, "[cell]/[model]", str(exc)) from None
+        return model, None, _substeps(m, source)
     m = _keys(d, {"type", "parameters", "method", "substeps"}, "[model]", source)
+    if "type" not in m:
+        raise _err(source, "[model].type", "missing. Fix: type = \"AdEx\" (a point model), or "
+                   "describe a multi-compartment cell in a [cell] table.")
     t = ALIASES.get(m.get("type"), m.get("type"))
     if t not in REGISTRY:
         raise _err(source, "[model].type", f"unknown model {m.get('type')!r}. Known: "
@@ -115,10 +135,14 @@ def _model(d: Any, source: str) -> tuple[Any, str | None, int]:
         model = REGISTRY[t](**(m.get("parameters") or {}))
     except NeurodynError as exc:
         raise _err(source, "[model].parameters", str(exc)) from None
+    return model, m.get("method"), _substeps(m, source)
+
+
+def _substeps(m: dict[str, Any], source: str) -> int:
     substeps = m.get("substeps", 1)
     if isinstance(substeps, bool) or not isinstance(substeps, int) or substeps < 1:
         raise _err(source, "[model].substeps", f"must be an integer >= 1; got {substeps!r}.")
-    return model, m.get("method"), substeps
+    return substeps
 
 
 def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
@@ -139,7 +163,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
     )
 
     _keys(data, _TOP, "", source)
-    model, sim_method, substeps = _model(data.get("model"), source)
+    model, sim_method, substeps = _model(data.get("model"), source, data.get("cell"))
     params = []
     for i, pd in enumerate(data.get("parameter") or []):
         where = f"[[parameter]][{i}]"
