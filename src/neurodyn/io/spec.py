@@ -344,8 +344,9 @@ def parse_spec(data: dict[str, Any], *, source: str = "<spec>", default_name: st
     )
 
 
-def _path_unit(path: str, model: Any, stims: list[Any], source: str) -> str:
-    where = f"[sweep.parameters].\"{path}\""
+def _path_unit(path: str, model: Any, stims: list[Any], source: str,
+               where: str | None = None) -> str:
+    where = where or f"[sweep.parameters].\"{path}\""
     if path.startswith("stimulus"):
         import re
 
