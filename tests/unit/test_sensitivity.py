@@ -149,3 +149,35 @@ def test_sensitivity_cli_writes_report_and_spec_errors_name_the_key(tmp_path):
     bad = {**raw, "sensitivity": {"outputs": ["isi"]}}
     with pytest.raises(SpecError, match=r"\[sensitivity\]\.outputs"):
         parse_sensitivity_spec(bad)
+
+
+def test_propagation_of_gaussian_samples_through_a_linear_map_gives_the_analytic_interval():
+    from neurodyn.uncertainty import propagate, uniform_samples
+
+    rng = np.random.default_rng(0)
+    x = rng.normal([1.0, 2.0], [0.5, 0.2], size=(20_000, 2))
+    res = propagate(lambda x: {"y": 3 * x[:, 0] - 2 * x[:, 1]}, x, level=0.9)
+    s = res.summary()["y"]
+    sd = math.hypot(3 * 0.5, 2 * 0.2)  # y ~ N(-1, sd^2)
+    assert s["mean"] == pytest.approx(-1.0, abs=0.03)
+    assert s["sd"] == pytest.approx(sd, rel=0.02)
+    assert s["hi"] - s["lo"] == pytest.approx(2 * 1.6448536 * sd, rel=0.03)
+    u = uniform_samples([("g", 1.0, 100.0, "log")], 1000, seed=1)
+    assert u.min() >= 1.0 and u.max() <= 100.0 and abs(np.median(np.log10(u)) - 1.0) < 0.1
+
+
+def test_hh_rate_uncertainty_from_a_parameter_ensemble(tmp_path):
+    from neurodyn.uncertainty import propagate, uniform_samples
+
+    fn = model_outputs(nd.models.HodgkinHuxley(), ["g_na", "g_k"], ["rate", "first_spike"],
+                       t_stop=200.0, window=(20.0, 180.0),
+                       stimulus=nd.stimuli.Step(amplitude=10.0, start=20, stop=180))
+    x = uniform_samples([("g_na", 100, 140), ("g_k", 30, 42)], 256, seed=0)
+    res = propagate(fn, x, names=["g_na", "g_k"])
+    s = res.summary()
+    assert s["rate"]["n"] == 256 and 40 < s["rate"]["median"] < 120  # HH at 10 uA/cm2: ~70 Hz
+    assert s["rate"]["lo"] < s["rate"]["median"] < s["rate"]["hi"]
+    assert "| rate |" in res.table()
+    res.plot(str(tmp_path / "ens.png"), units={"rate": "Hz", "first_spike": "ms"})
+    with pytest.raises(ParameterError, match="at least 2 samples"):
+        propagate(fn, x[:1])

@@ -1,6 +1,7 @@
 """Sensitivity and uncertainty: global sensitivity with SALib (Sobol indices, Morris screening)
 over batched simulations, local sensitivities by automatic differentiation
-(:mod:`~neurodyn.uncertainty.sensitivity`).
+(:mod:`~neurodyn.uncertainty.sensitivity`); uncertainty propagation, parameter samples run as one
+batched ensemble with intervals on every output (:mod:`~neurodyn.uncertainty.ensemble`).
 
 Example
 -------
@@ -14,6 +15,7 @@ Example
 >>> res.ranking("spike_count")                                        # doctest: +SKIP
 """
 
+from .ensemble import Propagation, propagate, uniform_samples
 from .sensitivity import (
     SensitivityResult,
     local_sensitivity,
@@ -22,4 +24,5 @@ from .sensitivity import (
     sobol,
 )
 
-__all__ = ["SensitivityResult", "local_sensitivity", "model_outputs", "morris", "sobol"]
+__all__ = ["Propagation", "SensitivityResult", "local_sensitivity", "model_outputs", "morris",
+           "propagate", "sobol", "uniform_samples"]
