@@ -49,6 +49,10 @@ def test_prior_simulations_are_written_per_chunk_and_resumed(tmp_path):
     assert info2["loaded_chunks"] == 2
     np.testing.assert_array_equal(u2, u)
     np.testing.assert_array_equal(s2, s)  # the re-simulated chunk is the same (seeded)
+    other = _gauss_sim()
+    other.params = (type(other.params[0])("theta", -4.0, 5.0),)  # other bounds: other problem
+    with pytest.raises(ParameterError, match="another problem"):
+        simulate_prior(other, 250, seed=3, chunk=100, folder=str(tmp_path))
 
 
 def test_undefined_statistics_are_filled_or_refused():

@@ -445,7 +445,15 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 def _cmd_infer(args: argparse.Namespace) -> int:
     import json
 
-    from ..inference import Simulator, abc_smc, calibration, fit_npe, simulate_prior
+    from ..inference import (
+        Simulator,
+        abc_smc,
+        bound_mass,
+        calibration,
+        fit_npe,
+        observation_check,
+        simulate_prior,
+    )
     from ..inference.plots import pair_plot, predictive_plot
     from ..io.infer_spec import load_infer_spec
 
@@ -475,7 +483,8 @@ def _cmd_infer(args: argparse.Namespace) -> int:
         s_obs = sim.observed()
         samples = post.sample(s_obs, o["samples"], seed=o["seed"])
         result.update({"n_simulations": int(u.shape[0]), "epochs": post.epochs,
-                       "loaded_chunks": info["loaded_chunks"]})
+                       "loaded_chunks": info["loaded_chunks"],
+                       "observation_check": observation_check(s, s_obs, sim.names)})
         if o["calibration"]:
             ut, st, _ = simulate_prior(sim, o["calibration"], seed=o["seed"] + 1,
                                        chunk=o["calibration"])
@@ -493,6 +502,7 @@ def _cmd_infer(args: argparse.Namespace) -> int:
         result.update({"n_simulations": res.n_simulations, "stopped": res.stopped,
                        "history": res.history, "ess": res.info["ess"]})
     result["timing"] = timing
+    result["bound_mass"] = bound_mass(problem.to_unit(samples), problem.paths)
     np.savez_compressed(os.path.join(folder, "samples.npz"), samples=samples,
                         paths=np.array(problem.paths))
     q = np.quantile(samples, [0.05, 0.5, 0.95], axis=0)
@@ -528,6 +538,24 @@ def _cmd_infer(args: argparse.Namespace) -> int:
           + (f", training {timing['training_s']:.1f} s" if "training_s" in timing else "") + ".",
           "", head, "|---|---|---|---|---|" + ("---|" if fs.truth else ""), rows, "",
           "![pair plot](pairplot.png)", ""]
+    warn = []
+    oc = result.get("observation_check")
+    if oc and (oc["outside"] or oc["tails"]):
+        parts = []
+        if oc["outside"]:
+            parts.append(f"{', '.join(oc['outside'])} lie outside the range of the prior "
+                         "simulations")
+        if oc["tails"]:
+            parts.append(f"{', '.join(oc['tails'])} lie in their outer 0.5 % tails")
+        warn.append("**Check**: the data's statistics " + "; ".join(parts) + ". The estimator "
+                    "extrapolates there: widen the prior, or the model cannot produce those "
+                    "features (misspecification; posteriors are then often too narrow).")
+    edge = {p: m for p, m in result["bound_mass"].items() if m > 0.1}
+    if edge:
+        warn.append("**Check**: posterior mass within 2 % of a prior bound: "
+                    + ", ".join(f"{p} {100 * m:.0f} %" for p, m in edge.items())
+                    + ". The data push these parameters beyond the prior: widen it.")
+    md += warn + ([""] if warn else [])
     if "calibration" in result:
         c = result["calibration"]
         md += [f"Calibration on {c['n_tests']} prior draws: {int(100 * c['level'])} % credible "

@@ -12,9 +12,9 @@
 """
 
 from .abc import ABCResult, abc_smc
-from .diagnostics import calibration
+from .diagnostics import bound_mass, calibration, observation_check
 from .npe import NPEPosterior, fit_npe
 from .simulator import SUMMARY_NAMES, Simulator, simulate_prior, voltage_summary
 
-__all__ = ["SUMMARY_NAMES", "ABCResult", "NPEPosterior", "Simulator", "abc_smc", "calibration",
-           "fit_npe", "simulate_prior", "voltage_summary"]
+__all__ = ["SUMMARY_NAMES", "ABCResult", "NPEPosterior", "Simulator", "abc_smc", "bound_mass",
+           "calibration", "fit_npe", "observation_check", "simulate_prior", "voltage_summary"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["calibration"]
+__all__ = ["bound_mass", "calibration", "observation_check"]
 
 
 def calibration(posterior: Any, u_test: Any, s_test: Any, *, n_samples: int = 1000,
@@ -53,3 +53,28 @@ def calibration(posterior: Any, u_test: Any, s_test: Any, *, n_samples: int = 10
     return {"coverage": inside.mean(axis=0), "coverage_all": float(inside.mean()),
             "ranks": ranks, "ks_p": ks_p, "level": level, "n_samples": n_samples,
             "n_tests": u_test.shape[0], "interval_width": (hi - lo).mean(axis=0)}
+
+
+def observation_check(s_sim: Any, s_obs: Any, names: Any) -> dict[str, Any]:
+    """Is the observation inside what the prior simulations produce? Per statistic, the
+    fraction of simulations below the observed value; a statistic whose observed value lies
+    outside the simulated range (or in its outer 0.5 % tails) means the posterior there is an
+    extrapolation of the estimator (prior too narrow, or a model that cannot produce the data).
+    Returns ``{"outside": [names outside the range], "tails": [names in the outer tails],
+    "quantile": {name: fraction}}``."""
+    s_sim = np.asarray(s_sim, dtype=float)
+    s_obs = np.asarray(s_obs, dtype=float).reshape(-1)
+    q = (s_sim < s_obs).mean(axis=0)
+    lo, hi = s_sim.min(axis=0), s_sim.max(axis=0)
+    outside = [n for n, o, a, b in zip(names, s_obs, lo, hi) if o < a or o > b]
+    tails = [n for n, f in zip(names, q) if (f < 0.005 or f > 0.995) and n not in outside]
+    return {"outside": outside, "tails": tails,
+            "quantile": {n: float(f) for n, f in zip(names, q)}}
+
+
+def bound_mass(u_samples: Any, paths: Any, margin: float = 0.02) -> dict[str, float]:
+    """Fraction of posterior samples (unit coordinates) within ``margin`` of either prior bound,
+    per parameter: a large fraction means the data push the parameter beyond the prior box."""
+    u = np.asarray(u_samples, dtype=float)
+    near = (u < margin) | (u > 1.0 - margin)
+    return {p: float(near[:, j].mean()) for j, p in enumerate(paths)}

@@ -97,6 +97,12 @@ class Simulator:
         self.params = tuple(ps)
         self.names = tuple(self.names)
 
+    def fingerprint(self) -> str:
+        """What the saved simulations depend on: parameters (paths, bounds, transforms),
+        statistic names and the description (model, protocol)."""
+        ps = [(p.path, repr(p.low), repr(p.high), p.transform) for p in self.params]
+        return repr((ps, self.names, self.describe))
+
     @property
     def dim(self) -> int:
         return len(self.params)
@@ -248,12 +254,18 @@ def simulate_prior(sim: Simulator, n: int, *, seed: int = 0, chunk: int = 1000,
     raw = []
     t_sim = 0.0
     loaded = 0
+    fp = sim.fingerprint()
     t0 = time.perf_counter()
     for c, k in enumerate(range(0, n, chunk)):
         u = u_all[k:k + chunk]
         path = os.path.join(folder, f"sims_{c:05d}.npz") if folder else None
         if path and os.path.exists(path):
             with np.load(path) as f:
+                if str(f["fingerprint"]) != fp:
+                    raise ParameterError(
+                        f"simulate_prior: {folder} holds simulations of another problem "
+                        "(parameters, bounds, statistics or model differ). Fix: use a new "
+                        "folder, or delete that one to simulate again.")
                 if f["u"].shape == u.shape and np.array_equal(f["u"], u):
                     raw.append(f["s"])
                     loaded += 1
@@ -263,7 +275,7 @@ def simulate_prior(sim: Simulator, n: int, *, seed: int = 0, chunk: int = 1000,
         t_sim += time.perf_counter() - t1
         if path:
             tmp = path + ".tmp.npz"
-            np.savez(tmp, u=u, s=s)
+            np.savez(tmp, u=u, s=s, fingerprint=np.array(fp))
             os.replace(tmp, path)
         raw.append(s)
         if progress:

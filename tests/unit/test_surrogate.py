@@ -1,0 +1,39 @@
+"""Surrogate range checks (issue 6, acceptance 5)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from neurodyn.errors import ParameterError
+from neurodyn.surrogate import Surrogate, SurrogateRangeWarning, simulate_rate_network, train_surrogate
+
+
+def test_a_surrogate_queried_outside_its_training_range_warns():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, (200, 2))
+    sur, _ = train_surrogate(x, np.stack([x[:, 0] + x[:, 1] ** 2, x[:, 0]], 1),
+                             ("mu_nA", "sigma_nA"), ("rate_hz", "v"), steps=300)
+    with pytest.warns(SurrogateRangeWarning, match=r"outside its training range.*mu_nA in"):
+        sur(np.array([[0.5, 0.5], [1.5, 0.2]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sur(np.array([[0.5, 0.5]]))
+    with pytest.warns(SurrogateRangeWarning, match="left the surrogate's training range"):
+        simulate_rate_network(sur, 5, 50.0, 1.0, mu=3.0, sigma=0.1)
+
+
+def test_surrogates_save_load_and_refuse_bad_training_data(tmp_path):
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 1, (100, 2))
+    sur, rep = train_surrogate(x, x[:, :1] * 3, ("mu_nA", "sigma_nA"), ("rate_hz",), steps=200)
+    path = sur.save(str(tmp_path / "s.npz"))
+    again = Surrogate.load(path)
+    np.testing.assert_allclose(again(x[:5]), sur(x[:5]))
+    assert rep["n_validation"] == 20
+    with pytest.raises(ParameterError, match="finite"):
+        train_surrogate(np.full((20, 1), np.nan), np.zeros(20), ("a",), ("b",))
+    with pytest.raises(ParameterError, match=r"x must be \(n, 2\)"):
+        train_surrogate(x[:, :1], x[:, 0], ("a", "b"), ("c",))
