@@ -37,3 +37,24 @@ def test_surrogates_save_load_and_refuse_bad_training_data(tmp_path):
         train_surrogate(np.full((20, 1), np.nan), np.zeros(20), ("a",), ("b",))
     with pytest.raises(ParameterError, match=r"x must be \(n, 2\)"):
         train_surrogate(x[:, :1], x[:, 0], ("a", "b"), ("c",))
+
+
+def test_driven_populations_match_a_clamped_cell_and_refuse_bad_input():
+    from neurodyn.cable import Cell, IClamp, SpikeDetector, fixed, simulate_cell
+    from neurodyn.cable.coupled import simulate_population
+    from neurodyn.channels.hh import HH
+    from neurodyn.morphology.builders import ball_and_stick
+
+    cell = Cell(ball_and_stick(), nseg=fixed(3), celsius=6.3).paint("all", HH())
+    pop = simulate_population(cell, 2, 300.0, 0.025, mu=[0.0, 0.3], sigma=0.0, t_start=50.0)
+    clamped = (cell.place("soma(0.5)", IClamp(amp=0.3, delay=0.0, dur=1e9))
+               .place("soma(0.5)", SpikeDetector(threshold=0.0)))
+    ref = simulate_cell(clamped, 300.0, 0.025)
+    n_ref = int(np.sum(np.asarray(ref.spikes.of(0)) >= 50.0))
+    assert pop.counts[0] == 0 and pop.counts[1] == n_ref > 3  # the same spikes as one clamped cell
+    with pytest.raises(ParameterError, match="carries electrodes"):
+        simulate_population(cell.place("soma(0.5)", IClamp(amp=0.1)), 2, 10.0)
+    with pytest.raises(ParameterError, match=r"indices must be in \[0, 2\)"):
+        simulate_population(cell, 2, 10.0, pre=[[0], [2]], weight=[[0.1], [0.1]])
+    with pytest.raises(ParameterError, match="sigma must be >= 0"):
+        simulate_population(cell, 2, 10.0, sigma=-0.1)
