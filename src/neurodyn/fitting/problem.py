@@ -21,8 +21,9 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["Evaluation", "FitProblem", "FreeParameter", "recorded_baseline",
-           "spike_marked_voltages", "synthetic_problem", "synthetic_traces"]
+__all__ = ["Evaluation", "FitProblem", "FreeParameter", "as_free_parameters", "from_unit",
+           "recorded_baseline", "spike_marked_voltages", "synthetic_problem", "synthetic_traces",
+           "to_unit"]
 
 _TRANSFORMS = ("linear", "log", "logit")
 _LOGIT_SPAN = 6.0  # logit transform: u in [0, 1] covers logits -6..6 of the position in the box
@@ -77,6 +78,37 @@ class FreeParameter:
             q = lo + (x - self.low) / (self.high - self.low) * (hi - lo)
             return (np.log(q / (1.0 - q)) / _LOGIT_SPAN + 1.0) / 2.0
         return (x - self.low) / (self.high - self.low)
+
+
+def as_free_parameters(params: Sequence[Any], who: str) -> tuple[FreeParameter, ...]:
+    """``FreeParameter`` objects from them or from ``(path, low, high[, transform])``."""
+    out = []
+    for p in params:
+        if isinstance(p, FreeParameter):
+            out.append(p)
+        elif isinstance(p, tuple | list) and len(p) in (3, 4):
+            out.append(FreeParameter(*p))
+        else:
+            raise ParameterError(f"{who}: parameters must be FreeParameter(path, low, high) or "
+                                 f"(path, low, high[, transform]) tuples; got {p!r}.")
+    if not out:
+        raise ParameterError(f"{who}: no parameter. Fix: give at least one (path, low, high).")
+    names = [p.path for p in out]
+    if len(set(names)) != len(names):
+        raise ParameterError(f"{who}: a parameter appears twice ({names}).")
+    return tuple(out)
+
+
+def from_unit(params: Sequence[FreeParameter], u: Any) -> np.ndarray:
+    """Physical values ``(n, d)`` of search coordinates ``u`` ``(n, d)`` of ``params``."""
+    u = np.atleast_2d(np.asarray(u, dtype=float))
+    return np.stack([p.from_unit(u[:, j]) for j, p in enumerate(params)], axis=1)
+
+
+def to_unit(params: Sequence[FreeParameter], x: Any) -> np.ndarray:
+    """Search coordinates ``(n, d)`` of physical values ``x`` ``(n, d)`` of ``params``."""
+    x = np.atleast_2d(np.asarray(x, dtype=float))
+    return np.stack([p.to_unit(x[:, j]) for j, p in enumerate(params)], axis=1)
 
 
 def _sigmoid(z: Any) -> Any:
@@ -202,12 +234,10 @@ class FitProblem:
         return tuple(p.path for p in self.params)
 
     def from_unit(self, u: Any) -> np.ndarray:
-        u = np.atleast_2d(np.asarray(u, dtype=float))
-        return np.stack([p.from_unit(u[:, j]) for j, p in enumerate(self.params)], axis=1)
+        return from_unit(self.params, u)
 
     def to_unit(self, x: Any) -> np.ndarray:
-        x = np.atleast_2d(np.asarray(x, dtype=float))
-        return np.stack([p.to_unit(x[:, j]) for j, p in enumerate(self.params)], axis=1)
+        return to_unit(self.params, x)
 
     def as_dict(self, x: Any) -> dict[str, float]:
         return {p.path: float(v) for p, v in zip(self.params, np.ravel(x))}

@@ -89,10 +89,10 @@ class NPEPosterior:
 
     def sample(self, s_obs: Any, n: int = 1000, *, seed: int = 0) -> np.ndarray:
         """``n`` posterior samples in physical units (see :meth:`sample_unit`)."""
+        from ..fitting.problem import from_unit
+
         u = self.sample_unit(s_obs, n, seed=seed)
-        flat = u.reshape(-1, u.shape[-1])
-        x = np.stack([p.from_unit(flat[:, j]) for j, p in enumerate(self.params)], axis=1)
-        return x.reshape(u.shape)
+        return from_unit(self.params, u.reshape(-1, u.shape[-1])).reshape(u.shape)
 
     def save(self, path: str) -> str:
         """Pickle the estimator (``torch.save``) for :meth:`load`."""
@@ -127,9 +127,9 @@ def fit_npe(params: Any, u: Any, s: Any, names: Any = None, *,
     from sbi.inference import NPE
     from sbi.utils import BoxUniform
 
-    from ..fitting.problem import FreeParameter
+    from ..fitting.problem import as_free_parameters as _params
 
-    params = tuple(p if isinstance(p, FreeParameter) else FreeParameter(*p) for p in params)
+    params = _params(params, "fit_npe")
     u = np.asarray(u, dtype=float)
     s = np.asarray(s, dtype=float)
     if u.ndim != 2 or u.shape[1] != len(params) or s.ndim != 2 or s.shape[0] != u.shape[0]:

@@ -87,14 +87,9 @@ class Simulator:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from ..fitting.problem import FreeParameter
+        from ..fitting.problem import as_free_parameters as _params
 
-        ps = []
-        for p in self.params:
-            ps.append(p if isinstance(p, FreeParameter) else FreeParameter(*p))
-        if not ps:
-            raise ParameterError("Simulator.params is empty. Fix: give (path, low, high) bounds.")
-        self.params = tuple(ps)
+        self.params = _params(self.params, "Simulator")
         self.names = tuple(self.names)
 
     def fingerprint(self) -> str:
@@ -112,12 +107,14 @@ class Simulator:
         return tuple(p.path for p in self.params)
 
     def from_unit(self, u: Any) -> np.ndarray:
-        u = np.atleast_2d(np.asarray(u, dtype=float))
-        return np.stack([p.from_unit(u[:, j]) for j, p in enumerate(self.params)], axis=1)
+        from ..fitting.problem import from_unit
+
+        return from_unit(self.params, u)
 
     def to_unit(self, x: Any) -> np.ndarray:
-        x = np.atleast_2d(np.asarray(x, dtype=float))
-        return np.stack([p.to_unit(x[:, j]) for j, p in enumerate(self.params)], axis=1)
+        from ..fitting.problem import to_unit
+
+        return to_unit(self.params, x)
 
     def raw(self, x: Any, seed: int = 0) -> np.ndarray:
         """Statistics ``(n, k)`` of parameter sets ``x`` (physical), NaN where undefined."""

@@ -63,6 +63,7 @@ generation: running the same command again resumes a killed fit. Every error nam
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,7 +72,7 @@ import numpy as np
 from ..errors import NeurodynError, SpecError
 from .network_spec import _err, _keys, _num
 
-__all__ = ["FitSpec", "load_fit_spec", "parse_fit_spec"]
+__all__ = ["FitSpec", "load_fit_spec", "parse_fit_spec", "parse_parameters"]
 
 _TOP = {"name", "description", "model", "cell", "data", "features", "parameter", "fit", "output"}
 _FIT = {"method", "popsize", "max_evaluations", "max_seconds", "target_score", "seed", "restarts",
@@ -94,17 +95,10 @@ class FitSpec:
 
 
 def load_fit_spec(path: str) -> FitSpec:
-    import tomllib
+    from .spec import read_toml
 
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file. Fix: check the path.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML: {exc}.") from None
-    return parse_fit_spec(data, source=path,
-                          default_name=os.path.splitext(os.path.basename(path))[0])
+    data, path, name = read_toml(path)
+    return parse_fit_spec(data, source=path, default_name=name)
 
 
 def _model(d: Any, source: str, cell: Any = None) -> tuple[Any, str | None, int]:
@@ -145,12 +139,46 @@ def _substeps(m: dict[str, Any], source: str) -> int:
     return substeps
 
 
+def parse_parameters(data: dict[str, Any], source: str,
+                     unit_of: Callable[[str, str], str] | None = None) -> list[Any]:
+    """The ``[[parameter]]`` tables (path, low, high, transform) as
+    :class:`~neurodyn.fitting.FreeParameter` objects. With ``unit_of(path, where)`` (the
+    parameter's unit), bounds may be strings with units; otherwise numbers in the declared
+    unit."""
+    from ..fitting import FreeParameter
+    from .spec import _quantity
+
+    params = []
+    for i, pd in enumerate(data.get("parameter") or []):
+        where = f"[[parameter]][{i}]"
+        _keys(pd, {"path", "low", "high", "transform"}, where, source)
+        for req in ("path", "low", "high"):
+            if req not in pd:
+                raise _err(source, f"{where}.{req}", "missing.")
+        path = str(pd["path"])
+        try:
+            if unit_of is not None:
+                unit = unit_of(path, f"{where}.path")
+                lo = _quantity(pd["low"], unit, f"{where}.low", source)
+                hi = _quantity(pd["high"], unit, f"{where}.high", source)
+            else:
+                lo, hi = float(pd["low"]), float(pd["high"])
+            params.append(FreeParameter(path, lo, hi, pd.get("transform", "linear")))
+        except SpecError:
+            raise
+        except (NeurodynError, TypeError, ValueError) as exc:
+            raise _err(source, where, str(exc)) from None
+    if not params:
+        raise _err(source, "[[parameter]]", "no free parameter. Fix: add [[parameter]] tables "
+                   "with path, low and high.")
+    return params
+
+
 def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
                    default_name: str = "fit") -> FitSpec:
     from ..fitting import (
         FeatureTarget,
         FitProblem,
-        FreeParameter,
         Protocol,
         extract,
         read_abf,
@@ -164,21 +192,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
 
     _keys(data, _TOP, "", source)
     model, sim_method, substeps = _model(data.get("model"), source, data.get("cell"))
-    params = []
-    for i, pd in enumerate(data.get("parameter") or []):
-        where = f"[[parameter]][{i}]"
-        _keys(pd, {"path", "low", "high", "transform"}, where, source)
-        for req in ("path", "low", "high"):
-            if req not in pd:
-                raise _err(source, f"{where}.{req}", "missing.")
-        try:
-            params.append(FreeParameter(str(pd["path"]), float(pd["low"]), float(pd["high"]),
-                                        pd.get("transform", "linear")))
-        except (NeurodynError, TypeError, ValueError) as exc:
-            raise _err(source, where, str(exc)) from None
-    if not params:
-        raise _err(source, "[[parameter]]", "no free parameter. Fix: add [[parameter]] tables "
-                   "with path, low and high.")
+    params = parse_parameters(data, source)
     d = _keys(data.get("data") or {}, {"recording", "sweeps", "ljp", "tolerance_pA", "synthetic",
                                        "protocol", "noise_mV", "cut", "holding"}, "[data]", source)
     fe = _keys(data.get("features") or {}, {"names", "threshold", "rel_sd", "margins",

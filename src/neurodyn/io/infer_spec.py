@@ -27,11 +27,9 @@ reuses them. Every error names the key path.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import SpecError
 from .fit_spec import parse_fit_spec
 from .network_spec import _err, _keys
 
@@ -56,17 +54,10 @@ class InferSpec:
 
 
 def load_infer_spec(path: str) -> InferSpec:
-    import tomllib
+    from .spec import read_toml
 
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file. Fix: check the path.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML: {exc}.") from None
-    return parse_infer_spec(data, source=path,
-                            default_name=os.path.splitext(os.path.basename(path))[0])
+    data, path, name = read_toml(path)
+    return parse_infer_spec(data, source=path, default_name=name)
 
 
 def parse_infer_spec(data: dict[str, Any], *, source: str = "<spec>",

@@ -39,11 +39,10 @@ Every error names the key path.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import NeurodynError, SpecError
+from .fit_spec import parse_parameters
 from .network_spec import _keys
 from .spec import _err, _path_unit, _quantity, parse_spec
 
@@ -81,46 +80,23 @@ class SensitivitySpec:
 
 
 def load_sensitivity_spec(path: str) -> SensitivitySpec:
-    import tomllib
+    from .spec import read_toml
 
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file. Fix: check the path.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML: {exc}.") from None
-    return parse_sensitivity_spec(data, source=path,
-                                  default_name=os.path.splitext(os.path.basename(path))[0])
+    data, path, name = read_toml(path)
+    return parse_sensitivity_spec(data, source=path, default_name=name)
 
 
 def parse_sensitivity_spec(data: dict[str, Any], *, source: str = "<spec>",
                            default_name: str = "sensitivity") -> SensitivitySpec:
-    from ..fitting import FreeParameter
     from ..uncertainty.sensitivity import OUTPUTS
 
     _keys(data, _TOP, "", source)
     name = str(data.get("name", default_name))
     run = parse_spec({k: v for k, v in data.items() if k in _RUN}, source=source,
                      default_name=name)
-    params = []
-    for i, pd in enumerate(data.get("parameter") or []):
-        where = f"[[parameter]][{i}]"
-        _keys(pd, {"path", "low", "high", "transform"}, where, source)
-        for req in ("path", "low", "high"):
-            if req not in pd:
-                raise _err(source, f"{where}.{req}", "missing.")
-        path = str(pd["path"])
-        unit = _path_unit(path, run.model, list(run.stimulus), source, f"{where}.path")
-        lo = _quantity(pd["low"], unit, f"{where}.low", source)
-        hi = _quantity(pd["high"], unit, f"{where}.high", source)
-        try:
-            params.append(FreeParameter(path, lo, hi, pd.get("transform", "linear")))
-        except NeurodynError as exc:
-            raise _err(source, where, str(exc)) from None
-    if not params:
-        raise _err(source, "[[parameter]]", "no parameter. Fix: add [[parameter]] tables with "
-                   "path, low and high.")
+    params = parse_parameters(
+        data, source, lambda path, where: _path_unit(path, run.model, list(run.stimulus), source,
+                                                     where))
     s = _keys(data.get("sensitivity") or {}, _SENS, "[sensitivity]", source)
     method = s.get("method", "sobol")
     if method not in ("sobol", "morris"):

@@ -144,9 +144,9 @@ def _quantity(value: Any, unit: str, key: str, source: str, *, positive: bool = 
     return v
 
 
-def load_spec(path: str | os.PathLike[str]) -> RunSpec:
-    """Read and validate a TOML spec file (a :class:`~neurodyn.io.network_spec.NetworkSpec`
-    when it has a ``[network]`` table)."""
+def read_toml(path: str | os.PathLike[str]) -> tuple[dict[str, Any], str, str]:
+    """The parsed TOML of a spec file, its path and its default name (the file's stem); a
+    missing file or bad syntax is a :class:`SpecError` naming the file."""
     path = os.fspath(path)
     try:
         with open(path, "rb") as f:
@@ -157,7 +157,13 @@ def load_spec(path: str | os.PathLike[str]) -> RunSpec:
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML: {exc}. Fix: check the syntax at that line "
                         "(strings need quotes: t_stop = \"100 ms\").") from None
-    name = os.path.splitext(os.path.basename(path))[0]
+    return data, path, os.path.splitext(os.path.basename(path))[0]
+
+
+def load_spec(path: str | os.PathLike[str]) -> RunSpec:
+    """Read and validate a TOML spec file (a :class:`~neurodyn.io.network_spec.NetworkSpec`
+    when it has a ``[network]`` table)."""
+    data, path, name = read_toml(path)
     if "cell" in data:
         from .cell_spec import parse_cell_spec
 

@@ -81,11 +81,11 @@ class Propagation:
 def uniform_samples(params: Sequence[Any], n: int, *, seed: int = 0) -> np.ndarray:
     """``n`` parameter sets ``(n, d)`` uniform in each parameter's search coordinate
     (:class:`~neurodyn.fitting.FreeParameter` or ``(path, low, high[, transform])``)."""
-    from ..fitting.problem import FreeParameter
+    from ..fitting.problem import as_free_parameters as _params
+    from ..fitting.problem import from_unit
 
-    ps = [p if isinstance(p, FreeParameter) else FreeParameter(*p) for p in params]
-    u = np.random.default_rng(seed).random((int(n), len(ps)))
-    return np.stack([p.from_unit(u[:, j]) for j, p in enumerate(ps)], axis=1)
+    ps = _params(params, "uniform_samples")
+    return from_unit(ps, np.random.default_rng(seed).random((int(n), len(ps))))
 
 
 def propagate(fn: Callable[[np.ndarray], Any], samples: Any, *,

@@ -42,6 +42,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
+from ..fitting.problem import as_free_parameters as _params
+from ..fitting.problem import from_unit
 
 __all__ = ["SensitivityResult", "local_sensitivity", "model_outputs", "morris", "sobol"]
 
@@ -55,26 +57,6 @@ def _salib() -> Any:
         raise ImportError("neurodyn.uncertainty needs SALib. Fix: pip install "
                           "'neurodyn[uncertainty]' (or pip install SALib).") from None
     return SALib
-
-
-def _params(params: Sequence[Any], who: str) -> tuple[Any, ...]:
-    from ..fitting.problem import FreeParameter
-
-    out = []
-    for p in params:
-        if isinstance(p, FreeParameter):
-            out.append(p)
-        elif isinstance(p, tuple | list) and len(p) in (3, 4):
-            out.append(FreeParameter(*p))
-        else:
-            raise ParameterError(f"{who}: parameters must be FreeParameter(path, low, high) or "
-                                 f"(path, low, high[, transform]) tuples; got {p!r}.")
-    if not out:
-        raise ParameterError(f"{who}: no parameter. Fix: give at least one (path, low, high).")
-    names = [p.path for p in out]
-    if len(set(names)) != len(names):
-        raise ParameterError(f"{who}: a parameter appears twice ({names}).")
-    return tuple(out)
 
 
 def _outputs(y: Any, n: int, who: str) -> dict[str, np.ndarray]:
@@ -248,7 +230,7 @@ def sobol(fn: Callable[[np.ndarray], Any], params: Sequence[Any], n: int = 1024,
     t0 = time.perf_counter()
     prob = _problem(params)
     u = sample.sample(prob, int(n), calc_second_order=second_order, scramble=True, seed=seed)
-    x = np.stack([p.from_unit(u[:, j]) for j, p in enumerate(params)], axis=1)
+    x = from_unit(params, u)
     ys, sim_s = _evaluate(fn, x, "sobol")
     indices = {}
     for name, y in ys.items():
@@ -287,7 +269,7 @@ def morris(fn: Callable[[np.ndarray], Any], params: Sequence[Any], trajectories:
     t0 = time.perf_counter()
     prob = _problem(params)
     u = sample.sample(prob, int(trajectories), num_levels=levels, seed=seed)
-    x = np.stack([p.from_unit(u[:, j]) for j, p in enumerate(params)], axis=1)
+    x = from_unit(params, u)
     ys, sim_s = _evaluate(fn, x, "morris")
     indices = {}
     for name, y in ys.items():
