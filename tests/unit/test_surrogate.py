@@ -58,3 +58,11 @@ def test_driven_populations_match_a_clamped_cell_and_refuse_bad_input():
         simulate_population(cell, 2, 10.0, pre=[[0], [2]], weight=[[0.1], [0.1]])
     with pytest.raises(ParameterError, match="sigma must be >= 0"):
         simulate_population(cell, 2, 10.0, sigma=-0.1)
+
+
+def test_r2_of_one_output_is_computed_over_its_samples():
+    from neurodyn.surrogate import r2_score
+
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    assert r2_score(y, y)[0] == 1.0
+    assert r2_score(y, np.full(4, 2.5))[0] == 0.0

@@ -103,9 +103,12 @@ class Surrogate:
 
 
 def r2_score(y: Any, y_hat: Any) -> np.ndarray:
-    """Coefficient of determination per output column: ``1 - SS_res / SS_tot``."""
-    y = np.atleast_2d(np.asarray(y, dtype=float))
-    y_hat = np.atleast_2d(np.asarray(y_hat, dtype=float))
+    """Coefficient of determination per output column: ``1 - SS_res / SS_tot`` (a 1-D input
+    is one column)."""
+    y = np.asarray(y, dtype=float)
+    y_hat = np.asarray(y_hat, dtype=float)
+    y = y[:, None] if y.ndim == 1 else y
+    y_hat = y_hat[:, None] if y_hat.ndim == 1 else y_hat
     ss_res = np.sum((y - y_hat) ** 2, axis=0)
     ss_tot = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
     return 1.0 - ss_res / np.where(ss_tot > 0, ss_tot, np.nan)
