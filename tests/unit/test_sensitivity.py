@@ -181,3 +181,32 @@ def test_hh_rate_uncertainty_from_a_parameter_ensemble(tmp_path):
     res.plot(str(tmp_path / "ens.png"), units={"rate": "Hz", "first_spike": "ms"})
     with pytest.raises(ParameterError, match="at least 2 samples"):
         propagate(fn, x[:1])
+
+
+def test_synchrony_measure_is_one_for_identical_neurons_and_small_for_independent_ones():
+    from neurodyn.uncertainty import synchrony
+
+    rng = np.random.default_rng(0)
+    same = np.tile(rng.poisson(0.5, 2000), (100, 1))
+    assert synchrony(same) == pytest.approx(1.0)
+    indep = rng.poisson(0.5, (400, 2000))
+    assert synchrony(indep) == pytest.approx(1 / math.sqrt(400), rel=0.1)  # chi ~ 1/sqrt(N)
+    assert math.isnan(synchrony(np.zeros((3, 10))))
+
+
+def test_network_ensembles_give_rate_synchrony_and_oscillation_intervals():
+    from neurodyn.network.brette2007 import coba
+    from neurodyn.uncertainty import network_outputs, propagate, uniform_samples
+
+    net, _ = coba(seed=1, n=1000, p=0.08)
+    fn = network_outputs(net, ["exc.weight_scale", "inh.weight_scale"],
+                         ["rate", "synchrony", "band_power", "peak_hz"], t_stop=300.0, dt=0.1,
+                         window=(100.0, 300.0), method="euler")
+    x = uniform_samples([("exc.weight_scale", 0.9, 1.1), ("inh.weight_scale", 0.9, 1.1)], 4,
+                        seed=0)
+    res = propagate(fn, x, names=["exc", "inh"])
+    s = res.summary()
+    assert s["rate"]["n"] == 4 and s["rate"]["median"] > 1.0
+    assert 0 < s["synchrony"]["median"] < 1 and 0 <= s["band_power"]["median"] <= 1
+    with pytest.raises(ParameterError, match="unknown output 'gamma'"):
+        network_outputs(net, ["exc.weight_scale"], ["gamma"], t_stop=10.0, dt=0.1)

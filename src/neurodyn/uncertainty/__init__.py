@@ -15,7 +15,7 @@ Example
 >>> res.ranking("spike_count")                                        # doctest: +SKIP
 """
 
-from .ensemble import Propagation, propagate, uniform_samples
+from .ensemble import Propagation, network_outputs, propagate, synchrony, uniform_samples
 from .sensitivity import (
     SensitivityResult,
     local_sensitivity,
@@ -25,4 +25,4 @@ from .sensitivity import (
 )
 
 __all__ = ["Propagation", "SensitivityResult", "local_sensitivity", "model_outputs", "morris",
-           "propagate", "sobol", "uniform_samples"]
+           "network_outputs", "propagate", "sobol", "synchrony", "uniform_samples"]

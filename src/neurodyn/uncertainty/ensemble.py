@@ -1,5 +1,14 @@
 """Uncertainty propagation: parameter samples (a posterior, or ranges) run as one batched ensemble
-through a model, giving the distribution of each output with intervals."""
+through a model or a network, giving the distribution of each output with intervals.
+
+Network outputs (:func:`network_outputs`) per parameter set, from one population's spikes over a
+window: the mean rate (Hz); the synchrony measure χ of Golomb (2007), the SD of the population's
+binned mean activity over the mean SD of the single neurons' binned activity (1 when all neurons
+fire together, about 1/√N for independent neurons); and the oscillation power, the fraction of
+the population rate's variance in a frequency band, with the frequency of the spectral peak.
+
+Reference: Golomb D (2007). Neuronal synchrony measures. Scholarpedia 2(1):1347.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +21,10 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["Propagation", "propagate", "uniform_samples"]
+__all__ = ["NETWORK_OUTPUTS", "Propagation", "network_outputs", "propagate", "synchrony",
+           "uniform_samples"]
+
+NETWORK_OUTPUTS = ("rate", "synchrony", "band_power", "peak_hz")
 
 
 @dataclass
@@ -106,3 +118,75 @@ def propagate(fn: Callable[[np.ndarray], Any], samples: Any, *,
     y = _outputs(fn(x), x.shape[0], "propagate")
     names = tuple(names) if names is not None else tuple(f"x{j}" for j in range(x.shape[1]))
     return Propagation(names, x, y, level, time.perf_counter() - t0)
+
+
+def synchrony(counts: Any) -> float:
+    """Golomb's χ of binned spike counts ``(n_neurons, n_bins)``: ``sqrt(var(mean over neurons)
+    / mean over neurons of var)``; NaN when no neuron's activity varies."""
+    c = np.asarray(counts, dtype=float)
+    var_i = c.var(axis=1)
+    den = var_i.mean()
+    return float(np.sqrt(c.mean(axis=0).var() / den)) if den > 0 else float("nan")
+
+
+def _band_power(rate: np.ndarray, bin_ms: float, band: tuple[float, float]) -> tuple[float, float]:
+    x = rate - rate.mean()
+    if not np.any(x):
+        return 0.0, float("nan")
+    f = np.fft.rfftfreq(x.size, bin_ms / 1000.0)
+    pw = np.abs(np.fft.rfft(x)) ** 2
+    pw[0] = 0.0
+    sel = (f >= band[0]) & (f <= band[1])
+    return float(pw[sel].sum() / pw.sum()), float(f[np.argmax(pw)])
+
+
+def network_outputs(net: Any, paths: Sequence[str], outputs: Sequence[str] = ("rate",), *,
+                    t_stop: float, dt: float, population: str | None = None,
+                    window: tuple[float, float] | None = None, bin_ms: float = 1.0,
+                    band: tuple[float, float] = (30.0, 80.0),
+                    **simulate_kwargs: Any) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
+    """A batched function ``x (n, d) -> {output: (n,)}`` that runs ``net`` with the batch keys
+    ``paths`` (``"<population>.<parameter>"``, ``"<projection label>.weight_scale"``; see
+    :mod:`neurodyn.network.batch`) set from the rows of ``x``, all ``n`` copies in one compiled
+    run, and measures :data:`NETWORK_OUTPUTS` of ``population`` (default: the first) over
+    ``window`` (ms): ``rate`` (Hz), ``synchrony`` (χ, bins of ``bin_ms``), ``band_power`` (the
+    fraction of the population rate's variance in ``band``, Hz) and ``peak_hz``."""
+    from ..network.batch import simulate_batch
+
+    unknown = [o for o in outputs if o not in NETWORK_OUTPUTS]
+    if unknown or not outputs:
+        raise ParameterError(f"network_outputs: unknown output {unknown[0] if unknown else None!r}."
+                             f" Known: {', '.join(NETWORK_OUTPUTS)}.")
+    pop = population or net.populations[0].name
+    sizes = {p.name: p.size for p in net.populations}
+    if pop not in sizes:
+        raise ParameterError(f"network_outputs: no population {pop!r}; populations: "
+                             f"{', '.join(sizes)}.")
+    start, stop = window if window is not None else (0.0, float(t_stop))
+    if not 0.0 <= start < stop <= t_stop or not bin_ms >= dt:
+        raise ParameterError(f"network_outputs: need 0 <= start < stop <= t_stop ({t_stop:g} ms) "
+                             f"and bin_ms >= dt; got window={window!r}, bin_ms={bin_ms!r}.")
+    paths = tuple(paths)
+    n_bins = int((stop - start) // bin_ms)
+
+    def fn(x: np.ndarray) -> dict[str, np.ndarray]:
+        x = np.atleast_2d(np.asarray(x, dtype=float))
+        res = simulate_batch(net, {p: x[:, j] for j, p in enumerate(paths)}, t_stop, dt,
+                             **simulate_kwargs)
+        out: dict[str, list[float]] = {o: [] for o in outputs}
+        for r in res:
+            sp = r.spikes[pop]
+            t, ids = np.asarray(sp.times), np.asarray(sp.ids)
+            sel = (t >= start) & (t < start + n_bins * bin_ms)
+            b = ((t[sel] - start) // bin_ms).astype(int)
+            counts = np.zeros((sizes[pop], n_bins))
+            np.add.at(counts, (ids[sel], b), 1.0)
+            rate = counts.sum(0) / sizes[pop] / (bin_ms / 1000.0)
+            frac, peak = _band_power(rate, bin_ms, band)
+            vals = {"rate": float(sel.sum() / sizes[pop] / ((stop - start) / 1000.0)),
+                    "synchrony": synchrony(counts), "band_power": frac, "peak_hz": peak}
+            for o in outputs:
+                out[o].append(vals[o])
+        return {o: np.array(v) for o, v in out.items()}
+
+    return fn

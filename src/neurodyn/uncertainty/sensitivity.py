@@ -318,8 +318,9 @@ def model_outputs(model: Any, paths: Sequence[str], outputs: Sequence[str], *, t
                                  f"({', '.join(paths)}); got shape {x.shape}.")
         kw = dict(simulate_kwargs)
         kw.setdefault("throw", "continue")
+        spikes = spiking or kw.pop("spikes", False)
         res = simulate(model, t_stop, dt, batch={p: x[:, j] for j, p in enumerate(paths)},
-                       spikes=spiking or kw.pop("spikes", False), record=[vvar], **kw)
+                       spikes=spikes, record=[vvar], **kw)
         out: dict[str, np.ndarray] = {}
         if spiking:
             trains = res.spikes.trains()
