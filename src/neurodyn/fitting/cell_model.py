@@ -153,10 +153,7 @@ class CellModel:
         cell = self.cell
         for a, b in windows:
             cell = cell.place(self.inject, IClamp(amp=0.0, delay=a, dur=b - a))
-        # the protocol's clamps are the last ones placed at ``inject``
-        here = [p for p, pp in electrode_prefixes(cell)
-                if type(pp) is IClamp and p.startswith(f"{_location(self.inject)}.")]
-        names = here[len(here) - len(windows):] if windows else []
+        names = [p for p, _ in electrode_prefixes(cell)]  # the cell has no electrodes of its own
         if traced:
             import jax.numpy as jnp
 
@@ -190,8 +187,3 @@ class CellModel:
         return (f"CellModel({n} sections, inject at {self.inject}, record at {self.record}, "
                 f"{len(self.param_specs())} painted parameters)")
 
-
-def _location(where: str) -> str:
-    from ..cable.cell import parse_location
-
-    return str(parse_location(where))
