@@ -2,7 +2,7 @@
 inside a 1,000-neuron network (issue 6, acceptance 4).
 
 Detailed cell: 33 compartments (HH soma, 3-level passive apical tree; the cell of
-``benchmarks/reduction.py`` and ``tests/validation/test_surrogate.py``) driven at the soma by a
+``benchmarks/reduction.py`` and ``tests/validation/test_surrogate_network.py``) driven at the soma by a
 current with mean ``mu`` in 0-0.8 nA and OU fluctuations of SD ``sigma`` in 0-0.3 nA (5 ms).
 
 * Data: ``--samples`` random (mu, sigma), 2 s each, one batched loop; 20 % held out.

@@ -52,3 +52,14 @@ def test_tutorial_script_runs(repo_root, tmp_path):
     names = sorted(p.name for p in tmp_path.glob("*.png"))
     assert names == ["tutorial_bap.png", "tutorial_gradient.png", "tutorial_network.png",
                      "tutorial_phase_plane.png", "tutorial_simulate.png", "tutorial_sweep.png"]
+
+
+def test_test_files_have_unique_names():
+    """pytest imports test files by basename (rootdir import mode): two files of one name in
+    different folders stop the collection."""
+    import collections
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parents[1]
+    names = collections.Counter(p.name for p in tests.rglob("test_*.py"))
+    assert not [n for n, c in names.items() if c > 1]
