@@ -192,3 +192,18 @@ def _toml(d: dict, prefix: str = "") -> str:
         else:
             lines.append(f"{k} = {val(v)}")
     return "\n".join([*lines, "", *tables]) + "\n"
+
+
+def test_simulations_are_keyed_to_the_fixed_model_parameters_too(tmp_path):
+    import neurodyn as nd
+
+    def make(g_l):
+        return Simulator.from_model(nd.models.HodgkinHuxley(g_l=g_l), [("g_na", 100, 140)],
+                                    t_stop=30.0, dt=0.05, window=(5.0, 25.0),
+                                    stimulus=nd.stimuli.Step(amplitude=10.0, start=5, stop=25))
+
+    assert make(0.3).fingerprint() == make(0.3).fingerprint()
+    assert make(0.3).fingerprint() != make(0.3000001).fingerprint()
+    simulate_prior(make(0.3), 4, chunk=4, folder=str(tmp_path))
+    with pytest.raises(ParameterError, match="another problem"):
+        simulate_prior(make(0.31), 4, chunk=4, folder=str(tmp_path))

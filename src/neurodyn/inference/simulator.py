@@ -76,6 +76,8 @@ class Simulator:
     fn: ``fn(x (n, d), seed) -> (n, k)`` statistics (NaN where undefined).
     names: the ``k`` statistic names.
     describe: a one-line description (model, protocol) for reports.
+    key: everything else the statistics depend on (fixed model parameters, stimulus, protocol,
+        feature settings), for :meth:`fingerprint`.
     """
 
     params: tuple[Any, ...]
@@ -85,6 +87,7 @@ class Simulator:
     fill: np.ndarray | None = None
     traces: Callable[[np.ndarray, int], Any] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    key: str = ""
 
     def __post_init__(self) -> None:
         from ..fitting.problem import as_free_parameters as _params
@@ -93,10 +96,12 @@ class Simulator:
         self.names = tuple(self.names)
 
     def fingerprint(self) -> str:
-        """What the saved simulations depend on: parameters (paths, bounds, transforms),
-        statistic names and the description (model, protocol)."""
+        """A digest of what the saved simulations depend on: the parameters (paths, bounds,
+        transforms), the statistic names, the description and :attr:`key`."""
+        import hashlib
+
         ps = [(p.path, repr(p.low), repr(p.high), p.transform) for p in self.params]
-        return repr((ps, self.names, self.describe))
+        return hashlib.sha256(repr((ps, self.names, self.describe, self.key)).encode()).hexdigest()
 
     @property
     def dim(self) -> int:
@@ -195,9 +200,11 @@ class Simulator:
                 out.append(voltage_summary(v, t, window, threshold=threshold))
             return np.concatenate(out)
 
+        key = repr((_model_key(model), [(type(st).__name__, _values(st)) for st in stims],
+                    t_stop, dt, window, threshold, method, record_dt))
         return cls(params, fn, SUMMARY_NAMES, f"{type(model).__name__}, {t_stop:g} ms, "
                    f"voltage summary over {window[0]:g}-{window[1]:g} ms",
-                   traces=lambda x, seed: run(np.atleast_2d(x), seed))
+                   traces=lambda x, seed: run(np.atleast_2d(x), seed), key=key)
 
     @classmethod
     def from_problem(cls, problem: Any) -> Simulator:
@@ -215,8 +222,13 @@ class Simulator:
             out = problem.simulate(np.atleast_2d(x))
             return np.asarray(problem.protocol.t), problem.voltages(out)
 
+        pr = problem.protocol
+        key = repr((_model_key(problem.model), pr.epochs, pr.dt, pr.t_stop, problem.features,
+                    problem.threshold, problem.margins, problem.substeps, problem.method,
+                    problem.holding, None if problem.baseline is None else
+                    np.asarray(problem.baseline).tolist(), problem.stim_window))
         sim = cls(problem.params, fn, names,
-                  f"{problem.describe().splitlines()[0]}", traces=traces)
+                  f"{problem.describe().splitlines()[0]}", traces=traces, key=key)
         sim.meta["observed"] = np.asarray(problem.target.mean, dtype=float)[sweeps, feats]
         sim.meta["sd"] = np.asarray(problem.target.sd, dtype=float)[sweeps, feats]
         return sim
@@ -230,6 +242,22 @@ class Simulator:
                                  "observation's statistics yourself.")
         obs = np.array(self.meta["observed"], dtype=float)
         return self.filled(obs) if self.fill is not None else obs
+
+
+def _values(d: Any) -> list[tuple[str, Any]]:
+    """A description's parameters at full precision (its repr rounds)."""
+    return sorted((k, np.asarray(v).tolist()) for k, v in d.params().items())
+
+
+def _model_key(model: Any) -> Any:
+    if hasattr(model, "run_protocol"):  # a CellModel: painted values and the cell's make-up
+        c = model.cell
+        return (sorted(model.values().items()), model.inject, model.record, model.method,
+                c.ra, c.cm, c.v_init, c.celsius, repr(c.nseg), c.properties,
+                [(s.name, s.parent, s.parent_x, np.asarray(s.points).tolist())
+                 for s in c.sections],
+                [(t, type(m).__name__, m.options()) for t, m in c.painted])
+    return (type(model).__name__, _values(model), model.options())
 
 
 def simulate_prior(sim: Simulator, n: int, *, seed: int = 0, chunk: int = 1000,
