@@ -44,6 +44,28 @@ def _torch() -> Any:
     return torch
 
 
+class _NoTracker:
+    """An ``sbi`` training tracker that keeps nothing (its default writes TensorBoard logs to
+    ``./sbi-logs`` in the working directory); the epochs and losses are kept by the trainer."""
+
+    log_dir = None
+
+    def log_metric(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def log_metrics(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def log_params(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def add_figure(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
 @dataclass
 class NPEPosterior:
     """A trained posterior estimator over the unit box of :attr:`params`.
@@ -153,7 +175,8 @@ def fit_npe(params: Any, u: Any, s: Any, names: Any = None, *,
     posts, epochs, vals = [], 0, []
     for k in range(ensemble):
         torch.manual_seed(seed + k)
-        inf = NPE(prior=prior, density_estimator=density_estimator, show_progress_bars=progress)
+        inf = NPE(prior=prior, density_estimator=density_estimator, show_progress_bars=progress,
+                  tracker=_NoTracker())
         inf.append_simulations(torch.as_tensor(u, dtype=torch.float32),
                                torch.as_tensor(s, dtype=torch.float32))
         est = inf.train(training_batch_size=training_batch_size, learning_rate=learning_rate,
