@@ -478,28 +478,22 @@ def main(argv: list[str] | None = None) -> int:
                                  "simulation on JAX.")
     ap.add_argument("--version", action="version", version=f"neurodyn {__version__}")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("run", help="run a TOML simulation spec")
-    p.add_argument("spec", help="path to a TOML spec (see examples/)")
-    p.add_argument("-o", "--out", help="output folder (default: the spec's [output].folder)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
-    p.set_defaults(func=_cmd_run)
-    p = sub.add_parser("fit", help="fit a model to data (a TOML fit spec); resumable")
-    p.add_argument("spec", help="path to a TOML fit spec (see examples/fit/)")
-    p.add_argument("-o", "--out", help="output folder (default: the spec's [output].folder)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
-    p.set_defaults(func=_cmd_fit)
-    p = sub.add_parser("sensitivity", help="global sensitivity (Sobol or Morris, SALib) of "
-                       "model outputs (a TOML spec)")
-    p.add_argument("spec", help="path to a TOML sensitivity spec (see examples/sensitivity/)")
-    p.add_argument("-o", "--out", help="output folder (default: the spec's [output].folder)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
-    p.set_defaults(func=_cmd_sensitivity)
-    p = sub.add_parser("infer", help="Bayesian inference (NPE with sbi, or ABC-SMC) of model "
-                       "parameters from data (a TOML spec); resumable")
-    p.add_argument("spec", help="path to a TOML inference spec (see examples/infer/)")
-    p.add_argument("-o", "--out", help="output folder (default: the spec's [output].folder)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
-    p.set_defaults(func=_cmd_infer)
+    for name, what, spec_help, quiet_help, func in (
+            ("run", "run a TOML simulation spec", "a TOML spec (see examples/)",
+             "no progress or summary", _cmd_run),
+            ("fit", "fit a model to data (a TOML fit spec); resumable",
+             "a TOML fit spec (see examples/fit/)", "no progress lines", _cmd_fit),
+            ("sensitivity", "global sensitivity (Sobol or Morris, SALib) of model outputs (a "
+             "TOML spec)", "a TOML sensitivity spec (see examples/sensitivity/)",
+             "no progress or summary", _cmd_sensitivity),
+            ("infer", "Bayesian inference (NPE with sbi, or ABC-SMC) of model parameters from "
+             "data (a TOML spec); resumable", "a TOML inference spec (see examples/infer/)",
+             "no progress lines", _cmd_infer)):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("spec", help=f"path to {spec_help}")
+        p.add_argument("-o", "--out", help="output folder (default: the spec's [output].folder)")
+        p.add_argument("-q", "--quiet", action="store_true", help=quiet_help)
+        p.set_defaults(func=func)
     p = sub.add_parser("models", help="list models, parameters and presets")
     p.add_argument("model", nargs="?")
     p.set_defaults(func=_cmd_models)
