@@ -69,9 +69,8 @@ def simulate_population(cell: Cell, n: int, t_stop: float, dt: float = 0.025, *,
     import jax
     import jax.numpy as jnp
 
-    from .assemble import assemble
     from .point import IClamp
-    from .simulate import electrode_prefixes
+    from .simulate import build, electrode_prefixes
     from .solver import initial_state, make_step
 
     if electrode_prefixes(cell):
@@ -101,25 +100,20 @@ def simulate_population(cell: Cell, n: int, t_stop: float, dt: float = 0.025, *,
                                  f"({n}, K); got {pre_a.shape} and {w_a.shape}.")
         if pre_a.size and (pre_a.min() < 0 or pre_a.max() >= n):
             raise ParameterError(f"simulate_population.pre: indices must be in [0, {n}).")
-    a = assemble(cell.place(inject, IClamp(amp=0.0, delay=0.0, dur=math.inf)))
-    loc = parse_location(detect)
-    det = a.nodes.node_at(cell.section_index(loc.section), loc.x)
-    step = make_step(a, dt, method)
     n_steps = round(t_stop / dt)
     k0 = round(t_start / dt)
     per_bin = max(1, round(bin_ms / dt))
     n_bins = n_steps // per_bin
     n_steps = n_bins * per_bin
     batch = (n,)
-
-    def params_with(amp: Any) -> dict[str, Any]:
-        mech = []
-        for grp in a.groups:
-            fields = {k: jnp.broadcast_to(jnp.asarray(v).reshape((*v.shape, 1)), v.shape + batch)
-                      for k, v in grp.params.items()}
-            mech.append(type(grp.mech).Params(**fields))
-        elec = [IClamp.Params(amp=amp, delay=jnp.asarray(0.0), dur=jnp.asarray(jnp.inf))]
-        return {"mech": mech, "electrodes": elec, "synapses": []}
+    # the drive is an IClamp whose amplitude the loop sets every step; the parameter pytree
+    # (mechanisms, the clamp, synaptic inputs placed on the cell) is the simulator's own
+    sim = build(cell.place(inject, IClamp(amp=0.0, delay=0.0, dur=math.inf)), n_steps * dt, dt,
+                method=method)
+    a = sim.assembled
+    loc = parse_location(detect)
+    det = a.nodes.node_at(cell.section_index(loc.section), loc.x)
+    step = make_step(a, dt, method)
 
     decay_n = math.exp(-dt / tau_noise)
     kick_n = math.sqrt(1.0 - decay_n**2)
@@ -127,13 +121,14 @@ def simulate_population(cell: Cell, n: int, t_stop: float, dt: float = 0.025, *,
 
     @jax.jit
     def run(mu_j: Any, sigma_j: Any, pre_j: Any, w_j: Any, key: Any) -> Any:
-        base = params_with(jnp.zeros(batch))
+        base = sim.params({}, batch)
         carry0 = initial_state(a, base, batch)
 
         def one(c: Any, k: Any) -> Any:
             cab, x, s, spiked, vsum, cnt = c
             amp = mu_j + x + s
-            p = {**base, "electrodes": [base["electrodes"][0]._replace(amp=amp)]}
+            elec = base["electrodes"]
+            p = {**base, "electrodes": [*elec[:-1], elec[-1]._replace(amp=amp)]}
             v_old = cab[0][det]
             cab, v_new = step(cab, k, p)
             vd = v_new[det]

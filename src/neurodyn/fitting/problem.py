@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["Evaluation", "FitProblem", "FreeParameter", "as_free_parameters", "from_unit",
+__all__ = ["Evaluation", "FitProblem", "FreeParameter", "SearchSpace", "as_free_parameters", "from_unit",
            "recorded_baseline", "spike_marked_voltages", "synthetic_problem", "synthetic_traces",
            "to_unit"]
 
@@ -128,8 +128,30 @@ class Evaluation:
     features_s: float = 0.0
 
 
+class SearchSpace:
+    """Coordinates of an object whose ``params`` are :class:`FreeParameter` objects (fit
+    problems, inference simulators): their number, paths and the maps between physical values
+    and search coordinates."""
+
+    params: Sequence[FreeParameter]
+
+    @property
+    def dim(self) -> int:
+        return len(self.params)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(p.path for p in self.params)
+
+    def from_unit(self, u: Any) -> np.ndarray:
+        return from_unit(self.params, u)
+
+    def to_unit(self, x: Any) -> np.ndarray:
+        return to_unit(self.params, x)
+
+
 @dataclass
-class FitProblem:
+class FitProblem(SearchSpace):
     """Model + free parameters + protocol + feature target.
 
     Parameters
@@ -224,20 +246,7 @@ class FitProblem:
         self._step_nA = amp / 1000.0 if needs else None
         self.features = tuple(self.features)
 
-    # ------------------------------------------------------------------ coordinates
-    @property
-    def dim(self) -> int:
-        return len(self.params)
-
-    @property
-    def paths(self) -> tuple[str, ...]:
-        return tuple(p.path for p in self.params)
-
-    def from_unit(self, u: Any) -> np.ndarray:
-        return from_unit(self.params, u)
-
-    def to_unit(self, x: Any) -> np.ndarray:
-        return to_unit(self.params, x)
+    # ------------------------------------------------------------------ coordinates: SearchSpace
 
     def as_dict(self, x: Any) -> dict[str, float]:
         return {p.path: float(v) for p, v in zip(self.params, np.ravel(x))}

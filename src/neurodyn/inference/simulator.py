@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
+from ..fitting.problem import SearchSpace
 
 __all__ = ["SUMMARY_NAMES", "Simulator", "simulate_prior", "voltage_summary"]
 
@@ -67,7 +68,7 @@ def voltage_summary(v: Any, t: Any, window: tuple[float, float], *,
 
 
 @dataclass
-class Simulator:
+class Simulator(SearchSpace):
     """Parameters to summary statistics, batched (see the module docstring).
 
     Parameters
@@ -102,24 +103,6 @@ class Simulator:
 
         ps = [(p.path, repr(p.low), repr(p.high), p.transform) for p in self.params]
         return hashlib.sha256(repr((ps, self.names, self.describe, self.key)).encode()).hexdigest()
-
-    @property
-    def dim(self) -> int:
-        return len(self.params)
-
-    @property
-    def paths(self) -> tuple[str, ...]:
-        return tuple(p.path for p in self.params)
-
-    def from_unit(self, u: Any) -> np.ndarray:
-        from ..fitting.problem import from_unit
-
-        return from_unit(self.params, u)
-
-    def to_unit(self, x: Any) -> np.ndarray:
-        from ..fitting.problem import to_unit
-
-        return to_unit(self.params, x)
 
     def raw(self, x: Any, seed: int = 0) -> np.ndarray:
         """Statistics ``(n, k)`` of parameter sets ``x`` (physical), NaN where undefined."""
