@@ -397,48 +397,11 @@ def _fit(spec: Any, folder: str, opts: dict[str, Any], quiet: bool) -> Any:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    import json
-
     from ..io.sensitivity_spec import load_sensitivity_spec
-    from ..uncertainty import morris, sobol
+    from ..uncertainty.run import run_sensitivity
 
     spec = load_sensitivity_spec(args.spec)
-    folder = args.out or spec.folder
-    os.makedirs(folder, exist_ok=True)
-    fn = spec.function()
-    analyse = sobol if spec.method == "sobol" else morris
-    opts = dict(spec.options)
-    size = (opts["n"] * (len(spec.params) * (2 if opts["second_order"] else 1) + 2)
-            if spec.method == "sobol" else opts["trajectories"] * (len(spec.params) + 1))
-    if not args.quiet:
-        print(f"{spec.name}: {spec.method} on {type(spec.run.model).__name__}, "
-              f"{len(spec.params)} parameters, {size} runs in one batched call", flush=True)
-    res = analyse(fn, spec.params, **opts)
-    np.savez_compressed(os.path.join(folder, "evaluations.npz"), x=res.x, names=np.array(res.names),
-                        **{f"y_{k}": v for k, v in res.y.items()})
-    d = res.to_dict()
-    d.update({"name": spec.name, "model": type(spec.run.model).__name__,
-              "outputs": spec.outputs, "window_ms": spec.window, "source": spec.source})
-    with open(os.path.join(folder, "result.json"), "w") as f:
-        json.dump(d, f, indent=1)
-    res.plot(os.path.join(folder, "sensitivity.png"))
-    ranks = "\n".join(f"- {o}: {' > '.join(res.ranking(o))}" for o in res.outputs)
-    bounds = "\n".join(f"| {p.path} | {p.low:g} | {p.high:g} | {p.transform} |"
-                       for p in spec.params)
-    md = (f"# {spec.name}: {spec.method} sensitivity\n\n{spec.description}\n\n"
-          f"Model {type(spec.run.model).__name__}, {spec.run.t_stop:g} ms at dt {spec.run.dt:g} "
-          f"ms; {res.n_evaluations} runs (simulation {res.sim_s:.1f} s, total {res.wall_s:.1f} "
-          f"s); outputs over {spec.window or 'the whole run'} ms. Indices refer to a uniform "
-          "distribution of each parameter (of its logarithm for log transforms).\n\n"
-          f"| parameter | low | high | transform |\n|---|---|---|---|\n{bounds}\n\n"
-          f"## Ranking\n\n{ranks}\n\n## Indices\n\n{res.table()}\n"
-          "![sensitivity](sensitivity.png)\n")
-    with open(os.path.join(folder, "report.md"), "w") as f:
-        f.write(md)
-    if not args.quiet:
-        print(ranks)
-        print(f"wrote {os.path.join(folder, 'report.md')}, {os.path.join(folder, 'result.json')}, "
-              f"{os.path.join(folder, 'sensitivity.png')}")
+    run_sensitivity(spec, args.out or spec.folder, quiet=args.quiet)
     return 0
 
 
