@@ -303,6 +303,10 @@ def test_fit_spec_for_a_drifting_recording(reference_dir):
     pb = spec.problem
     assert pb.protocol.t_stop < 700.0 and pb.holding == "baseline"
     assert pb.baseline.shape == (16,) and pb.margins == (15.0, 0.0)
+    assert pb.aggregate == "sum"  # the default
+    sq = parse_fit_spec(tomllib.loads(text.replace("[features]",
+                                                   '[features]\n    aggregate = "squares"')))
+    assert sq.problem.aggregate == "squares"
     from neurodyn.fitting import step_windows
 
     amp = step_windows(pb.protocol)[2]
@@ -324,6 +328,7 @@ def test_fit_spec_for_a_drifting_recording(reference_dir):
     (("parameter", 0, "path", "gna"), "no parameter 'gna'"),
     (("features", "names", ["spike_countt"]), "spike_countt"),
     (("fit", "method", "pso"), "[fit].method"),
+    (("features", "aggregate", "max"), "[features].aggregate"),
 ])
 def test_malformed_fit_specs_give_the_key_path(change, expected):
     import copy

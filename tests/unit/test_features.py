@@ -260,6 +260,11 @@ def test_zscore_rule_reproduces_the_peers_definition_by_hand():
     np.testing.assert_allclose(z, expect)
     assert float(total(z, target)) == pytest.approx(2.0 + 5.0 / 3.25 + 2.5 + 1.5 + 0.2)
     assert float(total(z)) == float(total(z, target))
+    # the sum of squares: large errors weigh more
+    sq = 4.0 + (5.0 / 3.25) ** 2 + 6.25 + 2.25 + 0.04
+    assert float(total(z, target, "squares")) == pytest.approx(sq)
+    with pytest.raises(ParameterError, match="aggregate must be one of"):
+        total(z, target, "max")
     assert target.n_defined == 5 and target.excluded() == [("1", "AP_width")]
     assert "AP_width: NaN (not scored)" in target.describe()
     # a custom floor and relative SD

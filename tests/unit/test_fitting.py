@@ -108,6 +108,23 @@ def test_bad_fit_input_gives_clear_errors():
         FeatureTarget.from_values(all_nan, PEERS_FEATURES)
 
 
+def test_the_score_sums_z_scores_or_their_squares():
+    from neurodyn.fitting.nsga2 import objective_groups
+
+    prob = _problem(t_stop=200.0, amps=(60, 100))
+    sq = FitProblem(prob.model, prob.params, prob.protocol, prob.target, PEERS_FEATURES,
+                    method=prob.method, aggregate="squares")
+    x = [[110.0, 40.0, 0.3], [130.0, 33.0, 0.35]]
+    z = prob.evaluate(x).z
+    np.testing.assert_allclose(prob.evaluate(x).total, np.nansum(z, axis=(1, 2)))
+    np.testing.assert_allclose(sq.evaluate(x).total, np.nansum(z**2, axis=(1, 2)))
+    np.testing.assert_allclose(objective_groups(z, "sweeps", "squares"),
+                               np.nansum(z**2, axis=2))
+    with pytest.raises(ParameterError, match=r"aggregate must be one of.*got 'max'"):
+        FitProblem(prob.model, prob.params, prob.protocol, prob.target, PEERS_FEATURES,
+                   aggregate="max")
+
+
 def test_candidates_whose_features_are_all_undefined_score_the_penalty():
     prob = _problem(t_stop=120.0, amps=(80,))
     ev = prob.evaluate([[50.0, 80.0, 1.0]])  # too little Na: no spike, spike features missing

@@ -28,10 +28,14 @@ from .result import FitResult, FitStore, Trace
 __all__ = ["fit_nsga2", "objective_groups"]
 
 
-def objective_groups(z: np.ndarray, by: str) -> np.ndarray:
-    """Sum z-scores ``(n, n_sweeps, n_features)`` into objectives: ``"features"`` (one per
-    feature, summed over sweeps) or ``"sweeps"`` (one per sweep)."""
-    zz = np.where(np.isfinite(z), z, 0.0)
+def objective_groups(z: np.ndarray, by: str, aggregate: str = "sum") -> np.ndarray:
+    """Sum z-scores ``(n, n_sweeps, n_features)`` (or their squares, ``aggregate="squares"``,
+    as the problem's score does) into objectives: ``"features"`` (one per feature, summed over
+    sweeps) or ``"sweeps"`` (one per sweep)."""
+    from .objectives import entry_scores
+
+    zz = entry_scores(z, aggregate)
+    zz = np.where(np.isfinite(zz), zz, 0.0)
     if by == "features":
         return zz.sum(axis=1)
     if by == "sweeps":
@@ -80,7 +84,7 @@ def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
         u = pop.get("X")
         x = problem.from_unit(u)
         ev = (evaluator or problem.evaluate)(x)
-        pop.set("F", objective_groups(ev.z, objectives))
+        pop.set("F", objective_groups(ev.z, objectives, problem.aggregate))
         algorithm.tell(infills=pop)
         wall = time.perf_counter() - t_start
         tr.add(gen, ev, wall, store)

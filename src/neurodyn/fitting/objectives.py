@@ -354,13 +354,29 @@ def zscores(
     return np.where(defined, z, np.nan)
 
 
-def total(z: Any, target: FeatureTarget | None = None) -> np.ndarray:
-    """Sum of z-scores over sweeps and features, ``(*batch,)`` (a 0-d array without batch).
+AGGREGATES = ("sum", "squares")
+
+
+def entry_scores(z: Any, aggregate: str = "sum") -> np.ndarray:
+    """The per-entry terms that a score adds up: ``z`` itself (``"sum"``: the sum of
+    z-scores, BluePyOpt's default) or ``z**2`` (``"squares"``: large errors weigh more, so a fit
+    trades many small errors for fewer large ones; use it when the aim is that no feature is
+    far off, e.g. "none above 3 SD")."""
+    if aggregate not in AGGREGATES:
+        raise ParameterError(f"aggregate must be one of {AGGREGATES}; got {aggregate!r}. "
+                             "Fix: 'sum' (sum of |z|) or 'squares' (sum of z**2).")
+    za = np.asarray(z, dtype=np.float64)
+    return za if aggregate == "sum" else za * za
+
+
+def total(z: Any, target: FeatureTarget | None = None, aggregate: str = "sum") -> np.ndarray:
+    """Sum of z-scores (``aggregate="sum"``) or of their squares (``"squares"``) over sweeps
+    and features, ``(*batch,)`` (a 0-d array without batch).
 
     Entries where the target is NaN are skipped: with ``target``, by its :attr:`defined`
     mask; without, every NaN entry of ``z`` is skipped (:func:`zscores` gives NaN exactly there).
     """
-    za = np.asarray(z, dtype=np.float64)
+    za = entry_scores(z, aggregate)
     if za.ndim < 2:
         raise ParameterError(
             f"total: z must be (*batch, n_sweeps, n_features); got shape {za.shape}. "

@@ -177,6 +177,9 @@ class FitProblem(SearchSpace):
         (:func:`recorded_baseline`).
     margins: ``(before, after)`` ms around each stimulus window that the features see
         (:func:`~neurodyn.fitting.features.extract`; default: the whole sweep).
+    aggregate: how the z-scores make the score that the methods minimise: ``"sum"`` (default,
+        the sum of z-scores) or ``"squares"`` (the sum of their squares; large errors weigh
+        more). NSGA-II's objectives are group sums of the same terms.
     """
 
     model: Any
@@ -192,6 +195,7 @@ class FitProblem(SearchSpace):
     holding: str | None = None
     baseline: Any = None
     margins: tuple[float, float] | None = None
+    aggregate: str = "sum"
     n_evaluations: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -219,6 +223,12 @@ class FitProblem(SearchSpace):
                 raise ParameterError(f"FitProblem: bounds of {p.path!r} [{p.low:g}, {p.high:g}] "
                                      f"leave the parameter's valid range [{lo}, {hi}] "
                                      f"{specs[p.path].unit}.")
+        from .objectives import AGGREGATES
+
+        if self.aggregate not in AGGREGATES:
+            raise ParameterError(f"FitProblem.aggregate must be one of {AGGREGATES}; got "
+                                 f"{self.aggregate!r}. Fix: 'sum' (sum of z-scores) or 'squares' "
+                                 "(sum of their squares).")
         if self.holding not in (None, "baseline"):
             raise ParameterError(f"FitProblem.holding must be None or 'baseline'; got "
                                  f"{self.holding!r}.")
@@ -299,7 +309,8 @@ class FitProblem(SearchSpace):
         return spike_marked_voltages(self.model, self.protocol, out)
 
     def evaluate(self, x: Any) -> Evaluation:
-        """Features, z-scores and their sum for candidates ``x`` ``(n, d)`` (physical units)."""
+        """Features, z-scores and the score (:attr:`aggregate`) for candidates ``x`` ``(n, d)``
+        (physical units)."""
         from .features import extract
         from .objectives import total, zscores
 
@@ -318,7 +329,8 @@ class FitProblem(SearchSpace):
         t2 = time.perf_counter()
         z = zscores(feats, self.target, missing_score=self.missing_score)
         self.n_evaluations += x.shape[0]
-        return Evaluation(x, feats, z, np.asarray(total(z, self.target)), t1 - t0, t2 - t1)
+        return Evaluation(x, feats, z, np.asarray(total(z, self.target, self.aggregate)),
+                          t1 - t0, t2 - t1)
 
     def describe(self) -> str:
         rows = [f"{type(self.model).__name__}: {self.dim} free parameters, "

@@ -54,7 +54,7 @@ def write_report(result: Any, problem: Any, data_v: np.ndarray | None, folder: s
     ax.semilogy(ev, [max(h["best"], 1e-3) for h in result.history], label="best")
     ax.semilogy(ev, [max(h["median"], 1e-3) for h in result.history], label="generation median")
     ax.set_xlabel("evaluations")
-    ax.set_ylabel("sum of z-scores")
+    ax.set_ylabel(_score_name(problem))
     ax.legend(frameon=False)
     figures.append(_save(fig, folder, "convergence.png"))
     # Pareto front (multi-objective fits): every pair of the first objectives
@@ -100,7 +100,7 @@ def write_report(result: Any, problem: Any, data_v: np.ndarray | None, folder: s
     with open(os.path.join(folder, "result.json"), "w") as f:
         json.dump(summary, f, indent=1, default=float)
     lines = [f"# Fit: {name}", "", problem.describe(), "",
-             f"- method {result.method}: best score {result.score_:.4g} (sum of feature z-scores) "
+             f"- method {result.method}: best score {result.score_:.4g} ({_score_name(problem)}) "
              f"after {len(result.scores)} evaluations, {summary['wall_s']:.1f} s; {result.stopped}",
              f"- feature errors of the best fit: median {_fmt(summary['z_median'])} SD, max "
              f"{_fmt(summary['z_max'])} SD", "", "| parameter | best | bounds | near-optimal range |"
@@ -130,6 +130,12 @@ def write_report(result: Any, problem: Any, data_v: np.ndarray | None, folder: s
     with open(os.path.join(folder, "report.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     return summary
+
+
+def _score_name(problem: Any) -> str:
+    if getattr(problem, "aggregate", "sum") == "squares":
+        return "sum of squared feature z-scores"
+    return "sum of feature z-scores"
 
 
 def _save(fig: Any, folder: str, name: str) -> str:

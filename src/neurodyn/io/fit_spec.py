@@ -33,6 +33,7 @@
                                        # 0.1 otherwise)
     margins = ["15 ms", "0 ms"]        # features see only [stim_start - 15, stim_end + 0] ms
     hyperpolarizing_only = ["input_resistance", "sag_ratio"]   # scored on steps < 0 only
+    aggregate = "sum"                  # the score: sum of z-scores, or "squares" (sum of z**2)
 
     [[parameter]]
     path = "g_na"
@@ -196,7 +197,12 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
     d = _keys(data.get("data") or {}, {"recording", "sweeps", "ljp", "tolerance_pA", "synthetic",
                                        "protocol", "noise_mV", "cut", "holding"}, "[data]", source)
     fe = _keys(data.get("features") or {}, {"names", "threshold", "rel_sd", "margins",
-                                            "hyperpolarizing_only"}, "[features]", source)
+                                            "hyperpolarizing_only", "aggregate"}, "[features]",
+               source)
+    aggregate = fe.get("aggregate", "sum")
+    if aggregate not in ("sum", "squares"):
+        raise _err(source, "[features].aggregate", f"must be \"sum\" (sum of z-scores) or "
+                   f"\"squares\" (sum of their squares); got {aggregate!r}.")
     names = fe.get("names")
     if not isinstance(names, list) or not names:
         raise _err(source, "[features].names", "must be a non-empty list of feature names.")
@@ -266,7 +272,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         problem = FitProblem(model, params, protocol, target, names, threshold=threshold,
                              method=sim_method, substeps=substeps, holding=holding,
                              baseline=recorded_baseline(data_v, protocol) if holding else None,
-                             margins=margins)
+                             margins=margins, aggregate=aggregate)
     except NeurodynError as exc:
         raise _err(source, "[features]/[[parameter]]", str(exc)) from None
     fit = _keys(data.get("fit") or {}, _FIT, "[fit]", source)
