@@ -85,7 +85,7 @@ def main() -> int:
     pin(parse_cores(args.cores))
     import numpy as np
 
-    from neurodyn.cable.coupled import simulate_population
+    from neurodyn.cable.coupled import fixed_indegree, simulate_population
     from neurodyn.surrogate import r2_score, simulate_rate_network, train_surrogate
 
     c = cell()
@@ -109,8 +109,7 @@ def main() -> int:
         out["adex_params"] = params
     # network of 1,000
     n, k_e, k_i = 1000, 40, 10
-    pre = np.concatenate([rng.integers(0, n, (n, k_e)), rng.integers(0, n, (n, k_i))], 1)
-    w = np.concatenate([np.full((n, k_e), 0.02), np.full((n, k_i), -0.05)], 1)
+    pre, w = fixed_indegree(n, k_e, k_i, 0.02, -0.05, rng)
     mu = rng.uniform(0.1, 0.4, n)
     det = simulate_population(c, n, 1100.0, 0.025, mu=mu, sigma=0.1, pre=pre, weight=w,
                               t_start=100.0, seed=2)

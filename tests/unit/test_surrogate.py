@@ -66,3 +66,15 @@ def test_r2_of_one_output_is_computed_over_its_samples():
     y = np.array([1.0, 2.0, 3.0, 4.0])
     assert r2_score(y, y)[0] == 1.0
     assert r2_score(y, np.full(4, 2.5))[0] == 0.0
+
+
+def test_fixed_indegree_tables_have_the_asked_in_degrees_and_signs():
+    from neurodyn.cable.coupled import fixed_indegree
+
+    pre, w = fixed_indegree(50, 8, 2, 0.02, -0.05, rng=1)
+    assert pre.shape == w.shape == (50, 10)
+    assert pre.min() >= 0 and pre.max() < 50
+    assert np.all(w[:, :8] == 0.02) and np.all(w[:, 8:] == -0.05)
+    np.testing.assert_array_equal(pre, fixed_indegree(50, 8, 2, 0.02, -0.05, rng=1)[0])
+    with pytest.raises(ParameterError, match="w_i <= 0"):
+        fixed_indegree(50, 8, 2, 0.02, 0.05)

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from neurodyn.cable import Cell, fixed
-from neurodyn.cable.coupled import simulate_population
+from neurodyn.cable.coupled import fixed_indegree, simulate_population
 from neurodyn.cable.examples import branched_morphology
 from neurodyn.channels.hh import HH
 from neurodyn.channels.passive import Passive
@@ -51,8 +51,7 @@ def test_surrogate_predicts_held_out_rates_and_reproduces_the_network_rate():
     assert rep["r2_validation"]["mean_v_mV"] >= 0.95
 
     n, k_e, k_i = 300, 40, 10
-    pre = np.concatenate([rng.integers(0, n, (n, k_e)), rng.integers(0, n, (n, k_i))], 1)
-    w = np.concatenate([np.full((n, k_e), 0.02), np.full((n, k_i), -0.05)], 1)
+    pre, w = fixed_indegree(n, k_e, k_i, 0.02, -0.05, rng)
     mu = rng.uniform(0.1, 0.4, n)
     det = simulate_population(cell, n, 1100.0, 0.025, mu=mu, sigma=0.1, pre=pre, weight=w,
                               t_start=100.0, seed=2)

@@ -34,7 +34,27 @@ import numpy as np
 from ..errors import ParameterError
 from .cell import Cell, parse_location
 
-__all__ = ["CoupledResult", "simulate_population"]
+__all__ = ["CoupledResult", "fixed_indegree", "simulate_population"]
+
+
+def fixed_indegree(n: int, k_e: int, k_i: int, w_e: float, w_i: float,
+                   rng: np.random.Generator | int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A random excitatory/inhibitory connection table with fixed in-degree, in the ``(pre,
+    weight)`` form of :func:`simulate_population` and
+    :func:`~neurodyn.surrogate.simulate_rate_network`: every cell receives ``k_e`` inputs of
+    weight ``w_e`` (nA, > 0) and then ``k_i`` of weight ``w_i`` (nA, < 0) from presynaptic cells
+    drawn uniformly with replacement (autapses allowed). Returns ``pre`` and ``weight``, both
+    ``(n, k_e + k_i)``."""
+    if n < 1 or k_e < 0 or k_i < 0:
+        raise ParameterError(f"fixed_indegree: need n >= 1 and k_e, k_i >= 0; got n={n}, "
+                             f"k_e={k_e}, k_i={k_i}.")
+    if w_e < 0 or w_i > 0:
+        raise ParameterError(f"fixed_indegree: w_e must be >= 0 nA and w_i <= 0 nA; got "
+                             f"w_e={w_e}, w_i={w_i}.")
+    rng = np.random.default_rng(rng)
+    pre = np.concatenate([rng.integers(0, n, (n, k_e)), rng.integers(0, n, (n, k_i))], 1)
+    weight = np.concatenate([np.full((n, k_e), float(w_e)), np.full((n, k_i), float(w_i))], 1)
+    return pre, weight
 
 
 @dataclass
