@@ -57,7 +57,8 @@ def main() -> int:
     sets = [calibration(post, ut[k:k + 50], st[k:k + 50], n_samples=1000, seed=0)
             for k in range(0, args.tests - 49, 50)]
     cal_s = time.perf_counter() - t0
-    out = {"cpu": cpu_model(), "estimator": args.estimator, "ensemble": args.ensemble,
+    out = {"cpu": cpu_model(), "threads": args.threads, "estimator": args.estimator,
+           "ensemble": args.ensemble,
            "simulations": int(u.shape[0] + ut.shape[0]),
            "simulation_s": info["simulation_s"] + info_t["simulation_s"],
            "training_s": post.train_s, "epochs": post.epochs, "calibration_s": cal_s,
