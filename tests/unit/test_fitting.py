@@ -179,6 +179,12 @@ def test_reset_models_get_their_spikes_marked_for_efel():
                 features=feats, threshold=0.0)
     assert counts[0] == 0 and counts[1] > 0
     np.testing.assert_array_equal(f[:, 0], counts)
+    # the gradient method cannot see spike timing through a reset: it says so
+    pytest.importorskip("optax")
+    from neurodyn.fitting.gradient import fit_gradient
+
+    with pytest.warns(UserWarning, match="resets its voltage at each spike"):
+        fit_gradient(prob, prob.voltages(out)[0], x0=[[60.0]], steps=1)
 
 
 def test_dask_workers_evaluate_a_generation_as_the_local_process_does():

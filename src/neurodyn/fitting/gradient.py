@@ -95,6 +95,15 @@ def fit_gradient(problem: FitProblem, target_v: Any, *, starts: int = 8, steps: 
     if problem.holding is not None:
         raise ParameterError("fit_gradient: holding='baseline' is not supported by the gradient "
                              "method yet. Fix: use fit_cmaes or fit_nsga2 for this problem.")
+    if problem.resets:
+        import warnings
+
+        warnings.warn(
+            f"fit_gradient: {type(problem.model).__name__} resets its voltage at each spike; the "
+            "gradient of the trace distance through a reset does not include how spike times "
+            "move (the reset value does not depend on the parameters), so Adam refines the "
+            "subthreshold trajectory only and spike timing stays where the starts put it. Fix: "
+            "fit_cmaes or fit_nsga2 for integrate-and-fire models.", stacklevel=2)
 
     def loss(w: Any, smooth: float) -> Any:
         u = jax.nn.sigmoid(w)
