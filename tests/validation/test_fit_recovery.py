@@ -19,6 +19,8 @@ recovery within 2 % is tested in tests/unit/test_fitting.py and tests/unit/test_
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip("efel", reason="eFEL is not installed")
@@ -35,23 +37,18 @@ from neurodyn.fitting import (
     profile,
     synthetic_problem,
 )
+from neurodyn.io.fit_spec import load_fit_spec
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
-TRUTH = dict(c_m=281.0, g_l=30.0, e_l=-70.6, v_t=-50.4, delta_t=2.0, a=4.0, tau_w=144.0, b=80.5)
-FEATURES = ["spike_count", "mean_frequency", "time_to_first_spike", "voltage_base",
-            "steady_state_voltage", "ISI_CV", "adaptation_index"]
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "fit"
 
 
 def test_adex_parameters_are_recovered_or_shown_non_identifiable():
-    model = nd.models.AdEx()
-    prot = Protocol.steps([-200, 700, 900, 1100, 1300], start=100, stop=600, t_stop=700, dt=0.05)
-    params = [FreeParameter("c_m", 100, 600), FreeParameter("g_l", 10, 60),
-              FreeParameter("e_l", -80, -60), FreeParameter("v_t", -60, -40),
-              FreeParameter("delta_t", 0.5, 5, transform="log"), FreeParameter("a", 0.0, 20.0),
-              FreeParameter("tau_w", 20, 500, transform="log"), FreeParameter("b", 0, 300)]
-    prob, _ = synthetic_problem(model, prot, TRUTH, params, FEATURES, threshold=0.0,
-                                noise_mV=0.5, seed=0)
+    # the problem of examples/fit/adex_synthetic.toml (benchmarks/fit_methods_adex.py runs the
+    # other methods on it)
+    spec = load_fit_spec(str(EXAMPLES / "adex_synthetic.toml"))
+    prob, TRUTH = spec.problem, spec.truth
     floor = float(prob.evaluate([[TRUTH[p] for p in prob.paths]]).total[0])  # the noise floor
     res = fit_cmaes(prob, popsize=16, target_score=max(0.5, floor), max_seconds=240,
                     max_evaluations=100_000, restarts=6, seed=0)
