@@ -92,9 +92,6 @@ def fit_gradient(problem: FitProblem, target_v: Any, *, starts: int = 8, steps: 
     stages = tuple(float(s) for s in smoothing) or (0.0,)
     if any(not (np.isfinite(s) and s >= 0) for s in stages):
         raise ParameterError(f"fit_gradient.smoothing must be SDs >= 0 ms; got {smoothing!r}.")
-    if problem.holding is not None:
-        raise ParameterError("fit_gradient: holding='baseline' is not supported by the gradient "
-                             "method yet. Fix: use fit_cmaes or fit_nsga2 for this problem.")
     if problem.resets:
         import warnings
 
@@ -107,9 +104,14 @@ def fit_gradient(problem: FitProblem, target_v: Any, *, starts: int = 8, steps: 
 
     def loss(w: Any, smooth: float) -> Any:
         u = jax.nn.sigmoid(w)
-        out = problem.protocol.simulate(problem.model, batch=_physical(problem, u),
-                                        method=problem.method, substeps=problem.substeps,
-                                        spikes=False)
+        batch = _physical(problem, u)
+        extra: dict[str, Any] = {}
+        if problem.holding == "baseline":  # as FitProblem.simulate, differentiably
+            hold, init = problem.holding_values(batch)
+            batch = {k: v for k, v in batch.items() if k not in init}
+            extra = {"holding": hold, "per_sweep": init}
+        out = problem.protocol.simulate(problem.model, batch=batch, method=problem.method,
+                                        substeps=problem.substeps, spikes=False, **extra)
         d = trace_distance(out.v, target, dt, window=window, smooth_ms=smooth)  # (starts,)
         return jnp.sum(d), d
 

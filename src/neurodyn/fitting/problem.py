@@ -275,18 +275,33 @@ class FitProblem(SearchSpace):
         """For ``holding="baseline"``: per candidate and sweep the holding current (pA,
         ``(n, n_sweeps)``) and the initial-value parameters that start each sweep at its
         baseline."""
-        from ..math import numpy_math
+        x = np.atleast_2d(np.asarray(x, dtype=float))
+        with np.errstate(all="ignore"):
+            i_pA, init = self.holding_values({p.path: x[:, j] for j, p in enumerate(self.params)})
+        return np.array(i_pA), {k: np.array(v) for k, v in init.items()}
+
+    def holding_values(self, values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """:meth:`holding_inputs` for candidate values by path (``(n,)`` arrays, NumPy or
+        traced JAX values, as the gradient method passes them): the holding current (pA) and
+        the initial values, each ``(n, n_sweeps)``, differentiable in JAX."""
+        from ..math import jax_math, numpy_math
+        from ..params import is_traced
         from .protocol import _pA_factor
 
-        x = np.atleast_2d(np.asarray(x, dtype=float))
-        model_b = self.model.replace(**{p.path: x[:, j][:, None]
-                                        for j, p in enumerate(self.params)})
-        with np.errstate(all="ignore"):
-            i_model, init = self.model.holding(model_b.param_values(), self.baseline[None, :],
-                                               numpy_math)
-        shape = (x.shape[0], self.protocol.n_sweeps)
-        i_pA = np.broadcast_to(np.asarray(i_model) / np.asarray(_pA_factor(model_b)), shape)
-        return np.array(i_pA), {k: np.array(np.broadcast_to(v, shape)) for k, v in init.items()}
+        traced = any(is_traced(v) for v in values.values())
+        if traced:
+            import jax.numpy as xp
+
+            math = jax_math
+        else:
+            xp, math = np, numpy_math  # type: ignore[assignment]
+        model_b = self.model.replace(**{k: xp.asarray(v)[:, None] for k, v in values.items()})
+        i_model, init = self.model.holding(model_b.param_values(),
+                                           xp.asarray(self.baseline)[None, :], math)
+        n = next(iter(values.values())).shape[0]
+        shape = (n, self.protocol.n_sweeps)
+        i_pA = xp.broadcast_to(i_model / xp.asarray(_pA_factor(model_b)), shape)
+        return i_pA, {k: xp.broadcast_to(v, shape) for k, v in init.items()}
 
     def simulate(self, x: Any) -> Any:
         """The protocol run for candidates ``x`` ``(n, d)``: a :class:`ProtocolResult`."""

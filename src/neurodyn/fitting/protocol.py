@@ -582,18 +582,17 @@ class Protocol:
         if strategy == "auto":
             strategy = "batch" if len(windows) <= _MAX_BATCHED_STEPS else "loop"
         whole = (0.0, float(self.n_samples) * self.dt)  # the holding step spans the sweep
-        fac = factor if np.ndim(factor) == 0 else np.asarray(factor)[..., None]
+        fac = factor if np.ndim(factor) == 0 else _keep(factor)[..., None]
         if strategy == "batch":
             stims = [Step(amplitude=0.0, start=a, stop=b) for a, b in windows]
             # traced values (inside jax.jit/grad) keep their JAX type
-            nd_batch: dict[str, Any] = {k: (v if is_traced(v) else np.asarray(v))[..., None]
-                                        for k, v in labels.items()}
+            nd_batch: dict[str, Any] = {k: _keep(v)[..., None] for k, v in labels.items()}
             for j in range(len(windows)):
                 nd_batch[f"stimulus[{j}].amplitude"] = fac * amps[:, j]
-            nd_batch.update({k: np.asarray(v) for k, v in sweepwise.items()})
+            nd_batch.update({k: _keep(v) for k, v in sweepwise.items()})
             if hold is not None:
                 stims.append(Step(amplitude=0.0, start=whole[0], stop=whole[1]))
-                nd_batch[f"stimulus[{len(stims) - 1}].amplitude"] = fac * np.asarray(hold)
+                nd_batch[f"stimulus[{len(stims) - 1}].amplitude"] = fac * _keep(hold)
             res = simulate(model, self.t_stop, dt_sim, stimulus=stims, batch=nd_batch, **common)
             results: tuple[Any, ...] = (res,)
             traces = {k: _fix_shape(v, (*pshape, n_sw)) for k, v in res.traces.items()}
@@ -602,11 +601,11 @@ class Protocol:
             runs = []
             for sw, stim in enumerate(self.stimuli(substeps=int(substeps))):
                 stim_l = list(stim)
-                b = {**user, **{k: np.asarray(v)[..., sw] for k, v in sweepwise.items()}}
+                b = {**user, **{k: _keep(v)[..., sw] for k, v in sweepwise.items()}}
                 if hold is not None:
                     stim_l.append(Step(amplitude=0.0, start=whole[0], stop=whole[1]))
                     b[f"stimulus[{len(stim_l) - 1}].amplitude"] = (
-                        np.asarray(factor) * np.asarray(hold)[..., sw])
+                        _keep(factor) * _keep(hold)[..., sw])
                 runs.append(simulate(model, self.t_stop, dt_sim, stimulus=stim_l or None,
                                      batch=b or None, **common))
             results = tuple(runs)
@@ -626,6 +625,11 @@ class Protocol:
             results=results, strategy=strategy, labels=dict(labels),
             voltage_var=getattr(model, "voltage_var", "v"),
         )
+
+
+def _keep(v: Any) -> Any:
+    """``v`` as an array, traced values (inside ``jax.jit``/``grad``) kept as they are."""
+    return v if is_traced(v) else np.asarray(v)
 
 
 def _as_protocol_model(model: Any) -> Any:

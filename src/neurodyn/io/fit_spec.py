@@ -280,9 +280,6 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
     if method not in ("cmaes", "nsga2", "hybrid"):
         raise _err(source, "[fit].method", f"must be 'cmaes', 'nsga2' or 'hybrid'; got "
                    f"{method!r}.")
-    if method == "hybrid" and holding:
-        raise _err(source, "[fit].method", "'hybrid' (its gradient polish) does not support "
-                   "[data].holding yet. Fix: method = \"cmaes\".")
     options = {k: v for k, v in fit.items() if k != "method"}
     out_d = _keys(data.get("output") or {}, {"folder"}, "[output]", source)
     name = str(data.get("name", default_name))
