@@ -109,11 +109,8 @@ def test_gradients_through_holding_match_finite_differences_of_the_numpy_path():
         return float(trace_distance(np.asarray(pb.simulate(x[None]).v), target_v, prot.dt)[0])
 
     def dist_jax(x):
-        vals = {p.path: x[j][None] for j, p in enumerate(pb.params)}
-        hold, init = pb.holding_values(vals)
-        batch = {k: v for k, v in vals.items() if k not in init}
-        out = prot.simulate(pb.model, batch=batch, holding=hold, per_sweep=init,
-                            method=pb.method, spikes=False)
+        batch, extra = pb.protocol_inputs({p.path: x[j][None] for j, p in enumerate(pb.params)})
+        out = prot.simulate(pb.model, batch=batch, method=pb.method, spikes=False, **extra)
         return trace_distance(out.v, jax.numpy.asarray(target_v), prot.dt)[0]
 
     assert float(dist_jax(jax.numpy.asarray(x0))) == pytest.approx(dist_numpy(x0), rel=1e-9)

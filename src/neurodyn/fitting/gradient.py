@@ -104,12 +104,7 @@ def fit_gradient(problem: FitProblem, target_v: Any, *, starts: int = 8, steps: 
 
     def loss(w: Any, smooth: float) -> Any:
         u = jax.nn.sigmoid(w)
-        batch = _physical(problem, u)
-        extra: dict[str, Any] = {}
-        if problem.holding == "baseline":  # as FitProblem.simulate, differentiably
-            hold, init = problem.holding_values(batch)
-            batch = {k: v for k, v in batch.items() if k not in init}
-            extra = {"holding": hold, "per_sweep": init}
+        batch, extra = problem.protocol_inputs(_physical(problem, u))  # holding, traced
         out = problem.protocol.simulate(problem.model, batch=batch, method=problem.method,
                                         substeps=problem.substeps, spikes=False, **extra)
         d = trace_distance(out.v, target, dt, window=window, smooth_ms=smooth)  # (starts,)

@@ -357,14 +357,19 @@ def zscores(
 AGGREGATES = ("sum", "squares")
 
 
+def check_aggregate(aggregate: str, who: str = "aggregate") -> None:
+    """Raise unless ``aggregate`` is one of :data:`AGGREGATES`."""
+    if aggregate not in AGGREGATES:
+        raise ParameterError(f"{who} must be one of {AGGREGATES}; got {aggregate!r}. Fix: 'sum' "
+                             "(the sum of z-scores) or 'squares' (the sum of their squares).")
+
+
 def entry_scores(z: Any, aggregate: str = "sum") -> np.ndarray:
     """The per-entry terms that a score adds up: ``z`` itself (``"sum"``: the sum of
     z-scores, BluePyOpt's default) or ``z**2`` (``"squares"``: large errors weigh more, so a fit
     trades many small errors for fewer large ones; use it when the aim is that no feature is
     far off, e.g. "none above 3 SD")."""
-    if aggregate not in AGGREGATES:
-        raise ParameterError(f"aggregate must be one of {AGGREGATES}; got {aggregate!r}. "
-                             "Fix: 'sum' (sum of |z|) or 'squares' (sum of z**2).")
+    check_aggregate(aggregate)
     za = np.asarray(z, dtype=np.float64)
     return za if aggregate == "sum" else za * za
 

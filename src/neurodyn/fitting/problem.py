@@ -223,12 +223,9 @@ class FitProblem(SearchSpace):
                 raise ParameterError(f"FitProblem: bounds of {p.path!r} [{p.low:g}, {p.high:g}] "
                                      f"leave the parameter's valid range [{lo}, {hi}] "
                                      f"{specs[p.path].unit}.")
-        from .objectives import AGGREGATES
+        from .objectives import check_aggregate
 
-        if self.aggregate not in AGGREGATES:
-            raise ParameterError(f"FitProblem.aggregate must be one of {AGGREGATES}; got "
-                                 f"{self.aggregate!r}. Fix: 'sum' (sum of z-scores) or 'squares' "
-                                 "(sum of their squares).")
+        check_aggregate(self.aggregate, "FitProblem.aggregate")
         if self.holding not in (None, "baseline"):
             raise ParameterError(f"FitProblem.holding must be None or 'baseline'; got "
                                  f"{self.holding!r}.")
@@ -303,16 +300,22 @@ class FitProblem(SearchSpace):
         i_pA = xp.broadcast_to(i_model / xp.asarray(_pA_factor(model_b)), shape)
         return i_pA, {k: xp.broadcast_to(v, shape) for k, v in init.items()}
 
+    def protocol_inputs(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The ``batch`` and the other keyword arguments of :meth:`Protocol.simulate` for
+        candidate values by path (``(n,)`` arrays, NumPy or traced JAX values): with
+        ``holding="baseline"`` the holding currents and the initial values that start each sweep
+        at its baseline (:meth:`holding_values`), which replace those parameters in the batch."""
+        if self.holding != "baseline":
+            return dict(values), {}
+        hold, init = self.holding_values(values)
+        batch = {k: v for k, v in values.items() if k not in init}
+        return batch, {"holding": hold, "per_sweep": init}
+
     def simulate(self, x: Any) -> Any:
         """The protocol run for candidates ``x`` ``(n, d)``: a :class:`ProtocolResult`."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
-        batch = {p.path: x[:, j] for j, p in enumerate(self.params)}
-        extra: dict[str, Any] = {}
-        if self.holding == "baseline":
-            hold, init = self.holding_inputs(x)
-            for k in init:
-                batch.pop(k, None)  # the baseline sets the initial values
-            extra = {"holding": hold, "per_sweep": init}
+        with np.errstate(all="ignore"):
+            batch, extra = self.protocol_inputs({p.path: x[:, j] for j, p in enumerate(self.params)})
         # a candidate whose integration fails scores as missing features, it does not stop the fit
         return self.protocol.simulate(self.model, batch=batch, method=self.method,
                                       substeps=self.substeps, spikes=self.resets, throw="continue",

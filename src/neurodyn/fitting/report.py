@@ -133,7 +133,7 @@ def write_report(result: Any, problem: Any, data_v: np.ndarray | None, folder: s
 
 
 def _score_name(problem: Any) -> str:
-    if getattr(problem, "aggregate", "sum") == "squares":
+    if problem.aggregate == "squares":
         return "sum of squared feature z-scores"
     return "sum of feature z-scores"
 
