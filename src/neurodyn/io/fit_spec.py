@@ -190,6 +190,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         step_windows,
         synthetic_traces,
     )
+    from ..fitting.objectives import check_aggregate
 
     _keys(data, _TOP, "", source)
     model, sim_method, substeps = _model(data.get("model"), source, data.get("cell"))
@@ -200,9 +201,10 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
                                             "hyperpolarizing_only", "aggregate"}, "[features]",
                source)
     aggregate = fe.get("aggregate", "sum")
-    if aggregate not in ("sum", "squares"):
-        raise _err(source, "[features].aggregate", f"must be \"sum\" (sum of z-scores) or "
-                   f"\"squares\" (sum of their squares); got {aggregate!r}.")
+    try:
+        check_aggregate(aggregate, "it")
+    except NeurodynError as exc:
+        raise _err(source, "[features].aggregate", str(exc)) from None
     names = fe.get("names")
     if not isinstance(names, list) or not names:
         raise _err(source, "[features].names", "must be a non-empty list of feature names.")
