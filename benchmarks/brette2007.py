@@ -290,8 +290,20 @@ def main() -> int:
     busy = busy_cores()
     print(f"machine load before start: {fmt(busy, 2)} cores busy; load average "
           f"{os.getloadavg()[0]:.2f}", flush=True)
+    import jax
+
+    dev = jax.devices()[0]
+    device = f"{dev.platform}: {getattr(dev, 'device_kind', dev)}"
+    print(f"neurodyn runs on {device} (JAX {jax.__version__}); XLA_FLAGS="
+          f"{os.environ.get('XLA_FLAGS', '')!r}", flush=True)
     res: dict = {"models": {}, "seeds": seeds, "repeats": repeats, "cores": ARGS.cores,
-                 "dtype": args.dtype}
+                 "dtype": args.dtype, "cpu": cpu_model(), "device": device,
+                 "jax": jax.__version__, "xla_flags": os.environ.get("XLA_FLAGS", "")}
+
+    def save() -> None:  # after every section: a run cut short keeps what it measured
+        if args.json:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.json).write_text(json.dumps(res, indent=1, default=str))
     python = None
     if not args.no_brian2:
         python, how, rejected = find_brian2_python(args.brian2_python)
@@ -318,6 +330,7 @@ def main() -> int:
                 print(f"  Brian2 {mode} ({b['method']}): loop {fmt(b['loop_s'])} s, total "
                       f"{fmt(b['process_s'], 2)} s, {b['rate_hz']:.2f} Hz", flush=True)
         res["models"][model] = m
+        save()
 
     if args.batch:
         print(f"\n[batched: {args.batch} COBA variants]", flush=True)
@@ -328,6 +341,7 @@ def main() -> int:
               f"{args.batch * bt['single_s']['median']:.2f} s; throughput ratio "
               f"{bt['throughput_ratio']:.2f}x; spikes identical to the single runs: "
               f"{bt['identical_to_single']}", flush=True)
+        save()
     if args.scale:
         print(f"\n[scale: COBA, {args.scale} neurons, ~100 synapses each, 1 s]", flush=True)
         res["scale"] = sc = run_scale(args.scale, python)
@@ -416,8 +430,7 @@ def main() -> int:
     res["wall_s"] = time.perf_counter() - t_start
     print(f"\nTotal benchmark wall time: {res['wall_s']:.0f} s")
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(res, indent=1, default=str))
+        save()
         print(f"wrote {args.json}")
     return 0
 

@@ -137,7 +137,9 @@ def replicate(net: Network, k: int, params: Mapping[tuple[str, str], np.ndarray]
         big_post = (post + q0 + off * n_post).reshape(-1)
         sc = scales.get(j, np.ones(k))
         big_w = (w[None, :] * sc[:, None]).reshape(-1)
-        big_d = np.tile(np.asarray(d, float) * dt, k)
+        # one delay for every synapse (the common case) passes as a scalar
+        big_d = (float(d[0]) * dt if d.size and np.all(d == d[0])
+                 else np.tile(np.asarray(d, float) * dt, k))
         projs.append(Projection(pops[pre_pop.name], pops[post_pop.name],
                                 FromList(pre=big_pre, post=big_post), pr.synapse, weight=big_w,
                                 delay=big_d, receptor=pr.receptor_name(),

@@ -320,6 +320,7 @@ class _StoredKernel:
         self.fn, self.key, self.n_samples, self.n_pops = fn, key, n_samples, n_pops
         self.calls: dict[Any, Any] = {}
         self.paths: dict[Any, str] = {}
+        self.checked: set[Any] = set()
 
     def __call__(self, carry: Any, consts: Any, rng: Any, step0: Any, n_run: Any) -> Any:
         args = (carry, consts, rng, step0, n_run)
@@ -334,11 +335,14 @@ class _StoredKernel:
             return self.fn(*args)
         out_tree = jax.tree_util.tree_structure(
             (carry, tuple(range(self.n_samples)), tuple(range(self.n_pops)), 0))
-        try:
+        if sig in self.checked:  # ran here before: dispatch asynchronously
+            return jax.tree_util.tree_unflatten(out_tree, call(*leaves))
+        try:  # the first run waits, so that an executable that does not run here shows now
             out = jax.block_until_ready(call(*leaves))
         except Exception:  # a stored executable that does not run here: drop it, compile anew
             self._forget(sig)
             return self.fn(*args)
+        self.checked.add(sig)
         return jax.tree_util.tree_unflatten(out_tree, out)
 
     def _forget(self, sig: Any) -> None:
@@ -562,7 +566,7 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
         gaps.append((ka, kb, _dev(i, np.int32), _dev(j, np.int32), _dev(g, dtype), int(i.size)))
 
     # ---------------------------------------------------------------- synapses
-    per_pre: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
+    per_pre: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
     plastic: dict[str, tuple[str, Any]] = {}
     post_info: dict[str, tuple[str, int, int, str]] = {}
     kin_info: dict[str, tuple[Any, int, int, Any]] = {}
@@ -589,15 +593,14 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
                 )
             c_steps = max(1, round(float(pr.synapse.c_dur) / dt))
             kin_info[key] = (pr.synapse, c_steps, post_pop.size, r)
-        per_pre.setdefault(key, []).append(
-            (pre + p0, r.offset + q0 + post, w, d, np.full(pre.size, k, np.int32)))
+        per_pre.setdefault(key, []).append((pre + p0, r.offset + q0 + post, w, d))
         if pr.plasticity is not None:
             plastic[key] = (pre_pop.name, pr.plasticity)
             post_info[key] = (post_pop.name, r.offset, post_pop.size, pr.label or f"projection{k}")
         proj_sizes.append(int(pre.size))
     n_syn = int(sum(proj_sizes))
     max_delay = max((int(d.max()) + (kin_info[key][1] if key in kin_info else 0)
-                     for key, lst in per_pre.items() for (_, _, _, d, _) in lst if d.size),
+                     for key, lst in per_pre.items() for (_, _, _, d) in lst if d.size),
                     default=1)
     rows = max_delay + 1
     tables: dict[str, _OutTable] = {}
@@ -606,32 +609,43 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
     sizes_of = {p.name: p.size for p in net.populations}
     for key, lst in per_pre.items():
         size = sizes_of[key.split("#")[0]]
-        pre = np.concatenate([x[0] for x in lst])
-        tgt = np.concatenate([x[1] for x in lst])
-        w = np.concatenate([x[2] for x in lst])
-        d = np.concatenate([x[3] for x in lst])
-        pid = np.concatenate([x[4] for x in lst])
-        order_ = np.argsort(pre, kind="stable")
-        pre, tgt, w, d, pid = pre[order_], tgt[order_], w[order_], d[order_], pid[order_]
-        deg = np.bincount(pre, minlength=size)
+        # each synapse's column in its presynaptic row, as a stable sort of all the lists by
+        # presynaptic neuron would give (earlier lists first, input order within a list), but
+        # without concatenating or sorting: 10 M synapses (32 batched COBA copies) took 1.9 s
+        # on the concatenations, the argsort and the permutation gathers, now ~0.2 s
+        deg = np.zeros(size, np.int64)
+        cols = []
+        for pre_e, *_ in lst:
+            deg_e = np.bincount(pre_e, minlength=size)
+            starts_e = np.cumsum(deg_e) - deg_e
+            if pre_e.size > 1 and np.any(pre_e[1:] < pre_e[:-1]):  # not sorted: rank by sort
+                o = np.argsort(pre_e, kind="stable")
+                rank = np.empty(pre_e.size, np.int64)
+                rank[o] = np.arange(pre_e.size) - starts_e[pre_e[o]]
+            else:
+                rank = np.arange(pre_e.size) - starts_e[pre_e]
+            cols.append(rank + deg[pre_e])
+            deg += deg_e
         m = max(int(deg.max()) if deg.size else 0, 1)
         width_dump = max(width_dump, m)
-        raw_tables[key] = (pre, tgt, w, d, pid, deg, m, order_)
+        raw_tables[key] = (lst, cols, deg, m)
     width = n_slots + width_dump
-    for name, (pre, tgt, w, d, _pid, deg, m, order_) in raw_tables.items():
+    for name, (lst, cols, deg, m) in raw_tables.items():
         n = deg.size
-        starts = np.concatenate([[0], np.cumsum(deg)[:-1]])
-        col = np.arange(pre.size) - starts[pre]
         stdp = name in plastic and type(plastic[name][1]).__name__ == "STDP"
         extra = 2 if stdp else 1  # row n: "no spike"; STDP row n + 1: dump of padded updates
         # int32 and the run dtype from the start (10 M synapses: 1.45 -> 1.31 GB peak)
         T = np.tile(n_slots + np.arange(m, dtype=np.int32), (n + extra, 1))  # padding -> dump
         W = np.zeros((n + extra, m), dtype=np.dtype(dtype))
         D = np.ones((n + extra, m), dtype=np.int32)
-        T[pre, col] = tgt
-        W[pre, col] = w
-        D[pre, col] = d
-        common = int(d[0]) if d.size and np.all(d == d[0]) else None
+        d0 = next((int(e[3][0]) for e in lst if e[3].size), None)
+        uniform_d = True
+        for (pre_e, tgt_e, w_e, d_e), col_e in zip(lst, cols):
+            T[pre_e, col_e] = tgt_e
+            W[pre_e, col_e] = w_e
+            D[pre_e, col_e] = d_e
+            uniform_d = uniform_d and bool(np.all(d_e == d0))
+        common = d0 if d0 is not None and uniform_d else None
         pre_name, rule = plastic.get(name, (name.split("#")[0], None))
         tb = _OutTable(
             targets=_dev(T, np.int32), weights=_dev(W, dtype),
@@ -651,15 +665,19 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
                 k_pop = next(i for i, q in enumerate(neurons)
                              if any(x is rec for x in q.receptors))
                 pop_rec = next(i for i, x in enumerate(neurons[k_pop].receptors) if x is rec)
-                wt = np.bincount(tgt - rec.offset, weights=w, minlength=n_post_block)
+                wt = sum(np.bincount(e[1] - rec.offset, weights=e[2], minlength=n_post_block)
+                         for e in lst)
                 old = list(neurons[k_pop].syn_init[pop_rec])
                 old[syn.state_vars.index("w_tot")] = _dev(
                     np.asarray(old[syn.state_vars.index("w_tot")]) + wt, dtype)
                 neurons[k_pop].syn_init[pop_rec] = tuple(old)
         if stdp:
             post_name, offset, n_post, label = post_info[name]
-            pos = pre * m + col  # flat position of each synapse (sorted order)
-            post_idx = tgt - offset
+            # flat position of each synapse, in input order (the lists one after the other)
+            syn_pos = np.concatenate([e[0] * m + c for e, c in zip(lst, cols)])
+            order_ = np.argsort(np.concatenate([e[0] for e in lst]), kind="stable")
+            pos = syn_pos[order_]  # sorted by presynaptic neuron
+            post_idx = np.concatenate([e[1] for e in lst])[order_] - offset
             in_deg = np.bincount(post_idx, minlength=n_post)
             m_in = max(int(in_deg.max()) if in_deg.size else 0, 1)
             o = np.argsort(post_idx, kind="stable")
@@ -667,8 +685,6 @@ def build(net: Network, dt: float, *, seed: int = 0, dtype: Any = jnp.float64,
             in_col = np.arange(pos.size) - in_starts[post_idx[o]]
             P = (n + 1) * m + (np.arange(m_in)[None, :] % m) + np.zeros((n_post + 1, 1), np.int64)
             P[post_idx[o], in_col] = pos[o]
-            syn_pos = np.empty_like(pos)
-            syn_pos[order_] = pos
             tb.post, tb.post_offset, tb.label = post_name, int(offset), label
             tb.in_positions = _dev(P, np.int32)
             tb.syn_positions = syn_pos

@@ -209,6 +209,8 @@ class Projection:
                 f"Fix: use delay >= {dt:g} ms (a spike can act at the earliest one step after it "
                 "is emitted) or a smaller dt."
             )
+        if n and d[0] == d[-1] and np.all(d == d[0]):  # one delay: round it once
+            return pre, post, w, np.full(n, max(int(np.rint(d[0] / dt)), 1), np.int64)
         steps = np.rint(d / dt).astype(np.int64)
         return pre, post, w, np.maximum(steps, 1)
 

@@ -258,12 +258,21 @@ def simulate_network(
     bar = None
     compile_s = 0.0
     t_loop0 = time.perf_counter()
+
+    def launch(c: int, carry: Any) -> Any:
+        n_run = min(n_blocks, n_blocks_total - c * n_blocks)
+        return kern(carry, consts, key, np.int32(c * steps_per_chunk), np.int32(n_run))
+
+    # chunk c + 1 is dispatched before chunk c's spikes are decoded on the host: the device
+    # (or XLA's CPU thread) runs it meanwhile. If chunk c turns out non-finite, c + 1 is dropped.
+    pending = launch(0, (states, buf, arrivals, plast))
     for c in range(n_chunks):
-        t_c0 = time.perf_counter()
+        t_c0 = t_loop0 if c == 0 else time.perf_counter()  # chunk 0: with its compilation
         step0 = c * steps_per_chunk
         n_run = min(n_blocks, n_blocks_total - c * n_blocks)
-        (new_states, new_buf, new_arr, new_plast), samples, rec, finite = kern(
-            (states, buf, arrivals, plast), consts, key, np.int32(step0), np.int32(n_run))
+        (new_states, new_buf, new_arr, new_plast), samples, rec, finite = pending
+        if c + 1 < n_chunks:
+            pending = launch(c + 1, (new_states, new_buf, new_arr, new_plast))
         if not bool(np.all(np.asarray(finite))):
             t_bad = (step0 + n_run * every) * dt_f
             err = SimulationError(
