@@ -106,6 +106,25 @@ def test_spike_compaction_matches_nonzero(n, frac):
     assert np.array_equal(idx[:k], np.nonzero(sp)[0]) and np.all(idx[k:] == n)
 
 
+@pytest.mark.parametrize("frac", [0.0, 0.002, 0.3, 1.0])
+def test_spike_records_decode_to_every_spike_in_time_then_neuron_order(frac):
+    """decode_words (one-bit words by their exponent, the others unpacked) against
+    np.nonzero of the unpacked spike matrix, including bit 63 and all-ones words."""
+    from neurodyn.network.simulate import decode_words
+
+    steps, n = 50, 200
+    sp = RNG(7).random((steps, n)) < frac
+    sp[3, 63] = sp[4, 64:128] = True  # a lone top bit; a full word
+    nw = -(-n // 64)
+    padded = np.zeros((steps, nw * 64), bool)
+    padded[:, :n] = sp
+    words = np.packbits(padded.reshape(steps, nw, 64), axis=2,
+                        bitorder="little").view(np.uint64)[..., 0]
+    st, ids = decode_words(words)
+    ref_st, ref_ids = np.nonzero(sp)
+    assert np.array_equal(st, ref_st) and np.array_equal(ids, ref_ids)
+
+
 # ---------------------------------------------------------------------- delays and delivery
 @pytest.mark.parametrize("delay", [0.1, 1.5, 10.0])
 def test_a_spike_arrives_exactly_at_t_plus_delay(delay):
