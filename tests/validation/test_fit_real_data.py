@@ -6,10 +6,10 @@ parameters); ``examples/fit/results/<name>.json`` is the ``result.json`` that ``
 wrote for it (the best parameters and the per-sweep, per-feature errors |z| in SD units). The
 test rebuilds the problem from the recording, simulates the stored parameters and checks that
 the errors are the stored ones (the report is reproducible). For the clean recording (B6: a
-stable baseline, no spontaneous spikes) the median error must be at most 1 SD, the issue's target;
-the maximum is printed (target: none above 3 SD, nearly reached with the sum of squared z-scores
-as the score: 1 of 50 entries is above, the AP amplitude at the weakest step, 3.2 SD; with the
-plain sum it was 6 of 50, the worst the first-spike latency there, 7.5 SD). The two ABF
+stable baseline, no spontaneous spikes) the issue's targets are asserted: median error at most
+1 SD and none above 3 SD (stored fit: median 0.45, max 2.5 SD, the ISI CV at the weakest step;
+the score is the sum of squared z-scores, V_T may go down to -80 mV; with V_T >= -70 mV the
+same fit ended at max 3.2 SD, with the plain sum at max 7.5 SD). The two ABF
 recordings drift and fire spontaneously at their baseline in the early sweeps; their fits are
 stored and reproduced but miss the target (median 3.7 and 5.9 SD; README and the issue's
 closing note say why).
@@ -56,4 +56,4 @@ def test_stored_fit_reproduces_its_feature_errors(name):
     print(f"{name}: {int(d.sum())} scored entries; |z| median {med:.3g} SD, max {mx:.3g} SD "
           f"({pb.features[worst[1]]}, sweep {worst[0]}); above 3 SD: {int(np.sum(z[d] > 3))}")
     if name == "pospischil_b6":
-        assert med <= 1.0
+        assert med <= 1.0 and mx <= 3.0
