@@ -90,14 +90,12 @@ def sh(cmd: list[str]) -> str:
         return f"{cmd[0]}: {exc}"
 
 
-def child(code: str, args: list[str], flags: str | None, timeout: float) -> dict:
-    env = dict(os.environ)
-    if flags is not None:
-        env["XLA_FLAGS"] = flags
+def child(code: str, args: list[str], timeout: float) -> dict:
+    """Run ``code`` in a fresh interpreter; its last stdout line is a JSON object."""
     t0 = time.perf_counter()
     try:
         p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                           env=env, cwd=REPO, timeout=timeout)
+                           cwd=REPO, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
     if p.returncode != 0:
@@ -126,7 +124,7 @@ def main() -> int:
             "cxx": shutil.which("g++") or shutil.which("c++") or "none",
             "python": sys.version.split()[0], "xla_flags_env": os.environ.get("XLA_FLAGS", "")}
     print(json.dumps(info, indent=1), flush=True)
-    smoke = child(_SMOKE, [], None, 180)
+    smoke = child(_SMOKE, [], 180)
     print("check:", json.dumps(smoke), flush=True)
     if "error" in smoke or smoke.get("backend") != "gpu" or not smoke.get("rate_hz"):
         print("stopping: the GPU check failed", flush=True)
@@ -145,7 +143,7 @@ def main() -> int:
             if left < 20:
                 probe["variants"][name] = {"skipped": "probe time used up"}
                 continue
-            r = child(_PROBE, [str(k), buckets, str(chunk)], None, min(left, 120))
+            r = child(_PROBE, [str(k), buckets, str(chunk)], min(left, 120))
             r.update(k=k, buckets=buckets, chunk_steps=chunk)
             probe["variants"][name] = r
             print(f"probe {name:16s}: " + (
@@ -154,14 +152,13 @@ def main() -> int:
                 f"{r['build_s']:.3f} s, {r['rate_hz']:.2f} Hz" if "loop_s" in r
                 else "FAILED " + r["error"][-400:]), flush=True)
             (out / "probe.json").write_text(json.dumps(probe, indent=1))
-    env = dict(os.environ)
     cmd = [sys.executable, str(REPO / "benchmarks" / "brette2007.py"), "--models", a.models,
            "--seeds", str(a.seeds), "--repeats", str(a.repeats), "--batch", str(a.batch),
            "--cores", "0-3", "--brian2-python", a.brian2_python,
            "--json", str(out / "brette2007_gpu.json")]
-    print("\n$ " + " ".join(cmd) + f"   (XLA_FLAGS={env.get('XLA_FLAGS', '')!r})", flush=True)
+    print("\n$ " + " ".join(cmd), flush=True)
     try:
-        rc = subprocess.run(cmd, env=env, cwd=REPO, timeout=a.bench_seconds).returncode
+        rc = subprocess.run(cmd, cwd=REPO, timeout=a.bench_seconds).returncode
     except subprocess.TimeoutExpired:
         print(f"benchmark cut at {a.bench_seconds:.0f} s; its JSON holds the sections it finished")
         rc = 124

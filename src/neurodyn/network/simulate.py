@@ -279,9 +279,11 @@ def simulate_network(
     compile_s = 0.0
     t_loop0 = time.perf_counter()
 
+    def n_run_of(c: int) -> int:  # blocks in chunk c (the last may be short)
+        return min(n_blocks, n_blocks_total - c * n_blocks)
+
     def launch(c: int, carry: Any) -> Any:
-        n_run = min(n_blocks, n_blocks_total - c * n_blocks)
-        return kern(carry, consts, key, np.int32(c * steps_per_chunk), np.int32(n_run))
+        return kern(carry, consts, key, np.int32(c * steps_per_chunk), np.int32(n_run_of(c)))
 
     # chunk c + 1 is dispatched before chunk c's spikes are decoded on the host: the device
     # (or XLA's CPU thread) runs it meanwhile. If chunk c turns out non-finite, c + 1 is dropped.
@@ -289,7 +291,7 @@ def simulate_network(
     for c in range(n_chunks):
         t_c0 = t_loop0 if c == 0 else time.perf_counter()  # chunk 0: with its compilation
         step0 = c * steps_per_chunk
-        n_run = min(n_blocks, n_blocks_total - c * n_blocks)
+        n_run = n_run_of(c)
         (new_states, new_buf, new_arr, new_plast), samples, rec, finite = pending
         if c + 1 < n_chunks:
             pending = launch(c + 1, (new_states, new_buf, new_arr, new_plast))
