@@ -76,8 +76,8 @@ def run_method(method: str, seed: int, max_seconds: float) -> dict:
         res = fit_nsga2(prob, pop_size=32, generations=10_000, objectives="sweeps",
                         target_score=0.1, max_seconds=max_seconds, seed=seed, callback=cb)
     elif method == "hybrid":
-        # CMA-ES to a score of 5, then Adam on the trace distance to the target traces from
-        # the four best candidates (fit_hybrid)
+        # CMA-ES to a score of 5, then Levenberg-Marquardt on the spike-aware distance to the
+        # target traces from the four best candidates (fit_hybrid's defaults)
         truth = np.array([[TRUTH[p] for p in prob.paths]])
         target_v = np.asarray(prob.simulate(truth).v)[0]
         res = fit_hybrid(prob, target_v, warm_score=5.0, max_seconds=max_seconds, seed=seed,
@@ -86,8 +86,9 @@ def run_method(method: str, seed: int, max_seconds: float) -> dict:
     elif method == "gradient":
         truth = np.array([[TRUTH[p] for p in prob.paths]])
         target_v = np.asarray(prob.simulate(truth).v)[0]
-        res = fit_gradient(prob, target_v, starts=16, steps=150, learning_rate=0.02, seed=seed,
-                           smoothing=(20.0, 5.0, 0.0))
+        # Levenberg-Marquardt on the spike-aware distance from the 8 best of 64
+        # Latin-hypercube points (fit_gradient's defaults otherwise)
+        res = fit_gradient(prob, target_v, starts=8, screen=64, steps=60, seed=seed)
         cb(0, type("E", (), {"total": np.array([res.score_])})())
     else:
         raise SystemExit(f"unknown method {method!r}")

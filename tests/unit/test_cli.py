@@ -276,6 +276,31 @@ def test_neurodyn_fit_writes_a_report_and_resumes(tmp_path, capsys):
     assert len((out / "evaluations.jsonl").read_text().splitlines()) == n
 
 
+def test_neurodyn_fit_with_the_gradient_method(tmp_path):
+    """method = "gradient" in a fit spec: Levenberg-Marquardt on the spike-aware distance from
+    the best of the screened starts recovers the PEERS problem within 2 %; bad options name
+    their key."""
+    import tomllib
+
+    pytest.importorskip("optax")
+    spec = Path(__file__).resolve().parents[2] / "examples" / "fit" / "hh_peers.toml"
+    d = tomllib.loads(spec.read_text())
+    d["fit"] = {"method": "gradient", "starts": 8, "screen": 64, "steps": 60, "seed": 0}
+    from neurodyn.cli.main import _fit
+    from neurodyn.io.fit_spec import parse_fit_spec
+
+    fs = parse_fit_spec(d, source="g.toml")
+    res = _fit(fs, str(tmp_path / "g"), dict(fs.options), quiet=True)
+    for k, v in fs.truth.items():
+        assert abs(res.params_[k] / v - 1) < 0.02, res.params_
+    d["fit"]["objectives"] = "sweeps"
+    with pytest.raises(SpecError, match=r"\[fit\].objectives.*nsga2"):
+        parse_fit_spec(d, source="g.toml")
+    d["fit"] = {"method": "nsga2", "objectives": {"rate": ["spike_count"]}}
+    with pytest.raises(SpecError, match="leave out"):
+        parse_fit_spec(d, source="g.toml")
+
+
 def test_fit_spec_for_a_drifting_recording(reference_dir):
     """[data] cut/holding and [features] margins/hyperpolarizing_only reach the FitProblem."""
     import tomllib
@@ -329,6 +354,8 @@ def test_fit_spec_for_a_drifting_recording(reference_dir):
     (("features", "names", ["spike_countt"]), "spike_countt"),
     (("fit", "method", "pso"), "[fit].method"),
     (("features", "aggregate", "max"), "[features].aggregate"),
+    (("fit", "loss", "spikes"), "[fit].loss"),  # cmaes fits features, not traces
+    (("fit", "objectives", {"a": ["spike_count"]}), "[fit].objectives"),
 ])
 def test_malformed_fit_specs_give_the_key_path(change, expected):
     import copy

@@ -377,8 +377,14 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _fit(spec: Any, folder: str, opts: dict[str, Any], quiet: bool) -> Any:
-    from ..fitting import fit_cmaes, fit_hybrid, fit_nsga2
+    from ..fitting import fit_cmaes, fit_gradient, fit_hybrid, fit_nsga2
 
+    if spec.method == "gradient":
+        for k in ("generations", "max_evaluations", "evaluator", "max_seconds", "target_score",
+                  "popsize", "restarts"):
+            opts.pop(k, None)
+        return fit_gradient(spec.problem, spec.data_v, folder=folder, progress=not quiet,
+                            **opts)
     if spec.method == "hybrid":
         for k in ("generations", "max_evaluations", "evaluator"):
             opts.pop(k, None)

@@ -60,6 +60,14 @@ class Spikes:
         return self._dense is not None
 
     @property
+    def dense(self) -> Any:
+        """A traced run's spikes, ``(*batch_shape, n_steps)``: the fraction of step ``k`` at
+        which the cell spiked (``-1``: no spike), differentiable in the parameters (spike ``i``
+        is at ``(k + frac)·dt``; :func:`~neurodyn.fitting.objectives.spike_time_distance`).
+        ``None`` for an eager run, whose spikes are lists of times."""
+        return self._dense
+
+    @property
     def n_cells(self) -> int:
         return int(np.prod(self.batch_shape)) if self.batch_shape else 1
 

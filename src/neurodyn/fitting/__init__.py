@@ -4,13 +4,13 @@
   grid) and :class:`Recording` (sweeps of one cell, liquid-junction potential in mV), with readers
   for ABF (``pyabf``), NWB (``pynwb``), NPZ and CSV files and :func:`from_arrays`.
 * :mod:`~neurodyn.fitting.features` (eFEL) and :mod:`~neurodyn.fitting.objectives` (feature
-  targets with SDs, z-scores, trace distances);
+  targets with SDs, z-scores, trace and spike-time distances);
 * :mod:`~neurodyn.fitting.problem` (:class:`FitProblem`: model, free parameters with bounds and
   transforms, protocol, target); optimisers: :func:`fit_cmaes` (batched CMA-ES),
   :func:`fit_nsga2` (multi-objective, Pareto front), both incremental and resumable, and
-  :func:`fit_gradient` (Adam on the trace distance, multi-start in one differentiable call,
-  optionally coarse to fine on smoothed traces) and :func:`fit_hybrid` (CMA-ES warm start,
-  gradient polish);
+  :func:`fit_gradient` (Levenberg-Marquardt, Adam or L-BFGS on the spike-aware trace
+  distance, multi-start in one differentiable call, gradients through spikes and resets) and
+  :func:`fit_hybrid` (CMA-ES warm start, gradient polish);
   :class:`~neurodyn.fitting.distributed.DaskEvaluator` spreads generations over Dask workers;
 * :mod:`~neurodyn.fitting.protocol`: :class:`Protocol`, the piecewise-constant current of every
   sweep (epochs in ms and pA, detected from a recording or built with :meth:`Protocol.steps`),
@@ -44,7 +44,14 @@ from .features import (
 from .gradient import fit_gradient
 from .hybrid import fit_hybrid
 from .nsga2 import fit_nsga2
-from .objectives import FeatureTarget, total, trace_distance, zscores
+from .objectives import (
+    FeatureTarget,
+    crossing_times,
+    spike_time_distance,
+    total,
+    trace_distance,
+    zscores,
+)
 from .problem import (
     Evaluation,
     FitProblem,
@@ -85,6 +92,7 @@ __all__ = [
     "Recording",
     "RecordingError",
     "Sweep",
+    "crossing_times",
     "extract",
     "fit_cmaes",
     "fit_gradient",
@@ -100,6 +108,7 @@ __all__ = [
     "recorded_baseline",
     "rheobase",
     "spike_marked_voltages",
+    "spike_time_distance",
     "step_windows",
     "synthetic_problem",
     "synthetic_traces",

@@ -1,11 +1,11 @@
 """Hybrid fitting: an evolutionary warm start (CMA-ES on the feature score) and a gradient polish
-(Adam on the trace distance) from its best candidates.
+(by default Levenberg-Marquardt on the spike-aware trace distance) from its best candidates.
 
-CMA-ES finds the basin from anywhere in the box but converges slowly at the end; the trace
-distance, differentiable through the simulation, converges fast once spikes are aligned, which
-they are near the warm start. The polish runs from the ``polish_starts`` best distinct candidates
-of the warm start in one batched, differentiable call; the result is the better of the two
-stages by feature score, with both stages' evaluations and history.
+CMA-ES finds the basin from anywhere in the box but converges slowly at the end; the distance,
+differentiable through the simulation (spike times included), converges in tens of steps from
+the warm start. The polish runs from the ``polish_starts`` best distinct candidates of the warm
+start in one batched, differentiable call; the result is the better of the two stages by
+feature score, with both stages' evaluations and history.
 """
 
 from __future__ import annotations
@@ -25,15 +25,18 @@ __all__ = ["fit_hybrid"]
 
 def fit_hybrid(problem: FitProblem, target_v: Any, *, warm_score: float = 5.0,
                max_seconds: float | None = None, popsize: int | None = None, seed: int = 0,
-               restarts: int = 0, polish_starts: int = 4, polish_steps: int = 150,
-               learning_rate: float = 0.01, smoothing: tuple[float, ...] = (0.0,),
-               folder: str | None = None, resume: bool = True, progress: bool = False,
-               callback: Any = None) -> FitResult:
+               restarts: int = 0, polish_starts: int = 4, polish_steps: int = 40,
+               learning_rate: float = 0.01, final_learning_rate: float | None = None,
+               smoothing: tuple[float, ...] = (0.0,), loss: str = "spikes",
+               spike_weight: float = 10.0, optimizer: str = "lm", folder: str | None = None,
+               resume: bool = True, progress: bool = False, callback: Any = None) -> FitResult:
     """CMA-ES until the best feature score reaches ``warm_score`` (or ``max_seconds``), then
-    :func:`fit_gradient` on the trace distance to ``target_v`` ``(n_sweeps, n_samples)`` (mV)
-    from the ``polish_starts`` best warm-start candidates. The result is the polish's best
-    candidate (by feature score among the polished starts) unless its feature score exceeds both
-    ``warm_score`` and the warm start's best, then the warm start's best.
+    :func:`fit_gradient` on the distance to ``target_v`` ``(n_sweeps, n_samples)`` (mV)
+    (``loss``, ``optimizer``, ``learning_rate``...: see :func:`fit_gradient`) from the
+    ``polish_starts`` best warm-start candidates, ``polish_steps`` steps at most. The result
+    is the polish's best candidate (by feature score among the polished starts) unless its
+    feature score exceeds both ``warm_score`` and the warm start's best, then the warm start's
+    best.
 
     The warm start is written to ``folder/warm`` (and resumes from there), the polish to
     ``folder/polish``. ``result.extra["warm_score"]`` and ``["polish_score"]`` give each stage's
@@ -51,13 +54,16 @@ def fit_hybrid(problem: FitProblem, target_v: Any, *, warm_score: float = 5.0,
         if len(x0) == polish_starts:
             break
     polished = fit_gradient(problem, target_v, x0=np.array(x0), steps=polish_steps,
-                            learning_rate=learning_rate, smoothing=smoothing,
-                            folder=sub("polish"), progress=progress)
+                            learning_rate=learning_rate,
+                            final_learning_rate=final_learning_rate, smoothing=smoothing,
+                            loss=loss, spike_weight=spike_weight, optimizer=optimizer,
+                            folder=sub("polish"),
+                            progress=progress)
     hist = list(warm.history)
     offset_e = hist[-1]["evaluations"] if hist else 0
     offset_t = hist[-1]["wall_s"] if hist else 0.0
     hist += [{**h, "evaluations": h["evaluations"] + offset_e, "wall_s": h["wall_s"] + offset_t,
-              "stage": "polish (trace distance, mV)"} for h in polished.history]
+              "stage": f"polish ({loss} distance, mV)"} for h in polished.history]
     # the polish minimises the trace distance, which uses every sample; it is kept unless its
     # feature score is worse than the warm start's target (feature scores of noisy data have a
     # noise floor, so a better trace fit can score slightly worse in features)

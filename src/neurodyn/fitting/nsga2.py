@@ -16,6 +16,7 @@ genetic algorithm: NSGA-II. IEEE Trans Evol Comput 6:182–197.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,26 +26,63 @@ from .cmaes import _result
 from .problem import FitProblem
 from .result import FitResult, FitStore, Trace
 
-__all__ = ["fit_nsga2", "objective_groups"]
+__all__ = ["check_groups", "fit_nsga2", "objective_groups"]
 
 
-def objective_groups(z: np.ndarray, by: str, aggregate: str = "sum") -> np.ndarray:
+def objective_groups(z: np.ndarray, by: Any, aggregate: str = "sum",
+                     features: Sequence[str] | None = None) -> np.ndarray:
     """Sum z-scores ``(n, n_sweeps, n_features)`` (or their squares, ``aggregate="squares"``,
     as the problem's score does) into objectives: ``"features"`` (one per feature, summed over
-    sweeps) or ``"sweeps"`` (one per sweep)."""
+    sweeps), ``"sweeps"`` (one per sweep), or groups of features, ``{"name": [feature, ...],
+    ...}`` (one per group, summed over its features and all sweeps; ``features`` names the
+    columns of ``z``, and every feature must be in exactly one group)."""
     from .objectives import entry_scores
 
     zz = entry_scores(z, aggregate)
     zz = np.where(np.isfinite(zz), zz, 0.0)
+    if isinstance(by, Mapping):
+        cols = check_groups(by, features)
+        return np.stack([zz[:, :, c].sum(axis=(1, 2)) for c in cols], axis=1)
     if by == "features":
         return zz.sum(axis=1)
     if by == "sweeps":
         return zz.sum(axis=2)
-    raise ParameterError(f"objectives must be 'features' or 'sweeps'; got {by!r}.")
+    raise ParameterError(f"objectives must be 'features', 'sweeps' or a mapping of groups of "
+                         f"features; got {by!r}.")
+
+
+def check_groups(groups: Mapping[str, Sequence[str]], features: Sequence[str] | None
+                 ) -> list[list[int]]:
+    """The column indices of each group of features (objectives given as groups)."""
+    if features is None:
+        raise ParameterError("objective groups need the feature names (features=...).")
+    names = list(features)
+    seen: dict[str, str] = {}
+    cols = []
+    for g, members in groups.items():
+        if isinstance(members, str) or not len(members):
+            raise ParameterError(f"objective group {g!r} must list features; got {members!r}.")
+        for f in members:
+            if f not in names:
+                raise ParameterError(f"objective group {g!r}: {f!r} is not one of the problem's "
+                                     f"features ({', '.join(names)}).")
+            if f in seen:
+                raise ParameterError(f"objective groups: {f!r} is in both {seen[f]!r} and {g!r}.")
+            seen[f] = g
+        cols.append([names.index(f) for f in members])
+    left = [f for f in names if f not in seen]
+    if left:
+        raise ParameterError(f"objective groups leave out {', '.join(left)}. Fix: put every "
+                             "feature in one group.")
+    if len(cols) < 2:
+        raise ParameterError("objective groups: give at least two groups (one group is the "
+                             "single score; use fit_cmaes for that).")
+    return cols
 
 
 def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
-              objectives: str = "features", target_score: float | None = None,
+              objectives: str | Mapping[str, Sequence[str]] = "features",
+              target_score: float | None = None,
               max_seconds: float | None = None, seed: int = 0, folder: str | None = None,
               resume: bool = True, progress: bool = False, callback: Any = None,
               evaluator: Any = None) -> FitResult:
@@ -55,8 +93,9 @@ def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
     from pymoo.core.problem import Problem
     from pymoo.termination import get_termination
 
-    objective_groups(np.zeros((1, problem.protocol.n_sweeps, len(problem.features))), objectives)
-    n_obj = problem.protocol.n_sweeps if objectives == "sweeps" else len(problem.features)
+    feats = list(problem.features)
+    n_obj = objective_groups(np.zeros((1, problem.protocol.n_sweeps, len(feats))), objectives,
+                             features=feats).shape[1]
     store = FitStore(folder)
     prev = store.load(problem.paths) if resume else None
     if prev is not None:
@@ -84,7 +123,7 @@ def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
         u = pop.get("X")
         x = problem.from_unit(u)
         ev = (evaluator or problem.evaluate)(x)
-        pop.set("F", objective_groups(ev.z, objectives, problem.aggregate))
+        pop.set("F", objective_groups(ev.z, objectives, problem.aggregate, feats))
         algorithm.tell(infills=pop)
         wall = time.perf_counter() - t_start
         tr.add(gen, ev, wall, store)

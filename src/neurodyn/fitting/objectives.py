@@ -31,6 +31,10 @@ __all__ = [
     "DEFAULT_FLOOR",
     "MISSING_SCORE",
     "FeatureTarget",
+    "crossing_fractions",
+    "crossing_times",
+    "spike_guard",
+    "spike_time_distance",
     "total",
     "trace_distance",
     "zscores",
@@ -410,6 +414,9 @@ def trace_distance(
     window: tuple[Any, Any] | None = None,
     per_sweep: bool = False,
     smooth_ms: float = 0.0,
+    below: float | None = None,
+    keep: Any = None,
+    residuals: bool = False,
 ) -> Any:
     """Root-mean-square voltage difference (mV) between traces and target traces.
 
@@ -434,6 +441,17 @@ def trace_distance(
         with the ends extended by their edge values): spike trains become rate-like and the
         distance a smoother function of the parameters (coarse-to-fine fitting,
         :func:`~neurodyn.fitting.fit_gradient`).
+    below:
+        If given (mV), only samples at which both traces are below this potential count: the
+        subthreshold distance, which leaves spikes to :func:`spike_time_distance` (the samples
+        are chosen on the unsmoothed traces, and the choice is not differentiated).
+    keep:
+        Optional boolean mask broadcastable to ``v``: only samples where it is true count
+        (e.g. :func:`spike_guard` to leave out the samples around spikes).
+    residuals:
+        ``True``: instead of the RMS, the differences behind it, scaled so that their sum of
+        squares is its square: ``(*batch, n_sweeps * n_samples)`` (0 where a sample does not
+        count; ``per_sweep=False`` only), for least squares.
 
     NaN in ``v`` gives NaN.
     """
@@ -489,15 +507,185 @@ def trace_distance(
     sm = float(smooth_ms)
     if not (math.isfinite(sm) and sm >= 0):
         raise ParameterError(f"trace_distance.smooth_ms must be >= 0 ms; got {smooth_ms!r}.")
+    m = xp.asarray(mask)
+    if below is not None:
+        lim = float(below)
+        if not math.isfinite(lim):
+            raise ParameterError(f"trace_distance.below must be a potential in mV; got {below!r}.")
+        m = m & (xp.asarray(v) < lim) & (xp.asarray(v_target) < lim)
+    if keep is not None:
+        m = m & xp.asarray(keep, dtype=bool)
+    if use_jax:
+        import jax
+
+        m = jax.lax.stop_gradient(m)
     if sm > 0:
         va = _gauss_smooth(va, sm / d, xp)
         vt = _gauss_smooth(vt, sm / d, xp)
-    m = xp.asarray(mask)
     sq = xp.where(m, (va - vt) ** 2, 0.0)
-    m = xp.asarray(mask, dtype=sq.dtype)
+    m = xp.broadcast_to(xp.asarray(m, dtype=sq.dtype), sq.shape)
+    if residuals:
+        if per_sweep:
+            raise ParameterError("trace_distance: residuals=True needs per_sweep=False.")
+        n = xp.maximum(xp.sum(m, axis=(-2, -1)), 1.0)
+        r = xp.where(m > 0, va - vt, 0.0) / xp.sqrt(n)[..., None, None]
+        return r.reshape(*r.shape[:-2], -1)
     if per_sweep:
-        return xp.sqrt(xp.sum(sq, axis=-1) / xp.sum(m, axis=-1))
-    return xp.sqrt(xp.sum(sq, axis=(-2, -1)) / xp.sum(m))
+        return xp.sqrt(xp.sum(sq, axis=-1) / xp.maximum(xp.sum(m, axis=-1), 1.0))
+    return xp.sqrt(xp.sum(sq, axis=(-2, -1)) / xp.maximum(xp.sum(m, axis=(-2, -1)), 1.0))
+
+
+def _sweep_windows(window: Any, n_sw: int, who: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        a, b = window
+        a = np.broadcast_to(np.asarray(a, dtype=np.float64), (n_sw,))
+        b = np.broadcast_to(np.asarray(b, dtype=np.float64), (n_sw,))
+    except (TypeError, ValueError):
+        raise ParameterError(f"{who}.window must be (start, stop) in ms, numbers or one per sweep "
+                             f"({n_sw}); got {window!r}.") from None
+    if not np.all(b > a):
+        raise ParameterError(f"{who}.window must have start < stop (ms); got {window!r}.")
+    return a, b
+
+
+def crossing_times(v: Any, dt: float, threshold: float, window: Any, *,
+                   refractory: float = 2.0) -> list[np.ndarray]:
+    """Spike times (ms) of traces ``(n_sweeps, n_samples)`` (mV, sample ``k`` at ``k·dt``): the
+    upward crossings of ``threshold`` (mV), linearly interpolated between samples, that fall in
+    each sweep's ``window`` ``(start, stop)`` (ms, numbers or one per sweep), each at least
+    ``refractory`` ms after the last one kept (noise on a recording crosses the threshold again
+    on the falling phase of a spike). One array per sweep; the targets of
+    :func:`spike_time_distance`."""
+    va = np.asarray(v, dtype=float)
+    if va.ndim != 2:
+        raise ParameterError(f"crossing_times: v must be (n_sweeps, n_samples) mV; got shape "
+                             f"{va.shape}.")
+    if not (math.isfinite(refractory) and refractory >= 0):
+        raise ParameterError(f"crossing_times.refractory must be >= 0 ms; got {refractory!r}.")
+    a, b = _sweep_windows(window, va.shape[0], "crossing_times")
+    out = []
+    for k, tr in enumerate(va):
+        i = np.flatnonzero((tr[:-1] < threshold) & (tr[1:] >= threshold))
+        t = (i + (threshold - tr[i]) / (tr[i + 1] - tr[i])) * float(dt)
+        kept: list[float] = []
+        for x in t:
+            if not kept or x - kept[-1] >= refractory:
+                kept.append(float(x))
+        t = np.array(kept)
+        out.append(t[(t >= a[k]) & (t < b[k])])
+    return out
+
+
+def crossing_fractions(v: Any, threshold: float) -> Any:
+    """Upward crossings of ``threshold`` (mV) by sampled traces ``v`` ``(..., n_samples)``, as
+    :func:`spike_time_distance` takes them: ``(..., n_samples - 1)``, the fraction of the
+    interval from sample ``k`` to ``k + 1`` at which the trace crossed (linear interpolation;
+    ``-1``: no crossing). Differentiable (JAX) in ``v``."""
+    import jax.numpy as jnp
+
+    va = jnp.asarray(v)
+    a, b = va[..., :-1], va[..., 1:]
+    hit = (a < threshold) & (b >= threshold)
+    return jnp.where(hit, (threshold - a) / jnp.where(hit, b - a, 1.0), -1.0)
+
+
+def spike_time_distance(frac: Any, dt: float, target_times: Sequence[Any], window: Any, *,
+                        n_max: int | None = None, residuals: bool = False) -> Any:
+    """Root-mean-square distance (ms) between spike times and target spike times, per sweep.
+
+    The model's spikes come as the in-step fractions of a traced (differentiable) run,
+    ``frac`` ``(*batch, n_sweeps, n_steps)`` (``-1``: no spike in that step; the dense record
+    of :class:`~neurodyn.Spikes`), so spike ``i`` is at ``(k_i + frac)·dt`` and its time is
+    differentiable in the parameters (threshold crossings are interpolated within the step;
+    for reset models the event-time gradients of :func:`neurodyn.engine.kernel.event_gradients`
+    carry each shift to the later spikes). Within each sweep's ``window`` (ms) the model's
+    spikes and the target's are compared in order (the first ``n_max``):
+
+    * both have spike ``i``: ``(t_i - d_i)²``;
+    * the target has more: the model's missing spikes are extrapolated from its last interval
+      (``t_M + (i - M + 1)·(t_M - t_{M-1})``), so the gradient shortens the intervals; with
+      fewer than two model spikes they stand at the end of the window (no gradient: a single
+      spike at the onset of a step says nothing of a rate);
+    * the model has more: ``(t_i - end)²`` pulls the extra spikes out through the end of the
+      window.
+
+    A spike leaving or entering through the end of the window changes the distance little, and
+    the gradient moves spikes towards their targets instead of aligning traces (whose distance
+    has a local minimum wherever spikes are misaligned). The sum of the squares is divided by
+    ``n_max``, which defaults to twice the largest target count plus 10. Returns
+    ``(*batch, n_sweeps)`` (JAX, differentiable), or with ``residuals=True`` the signed
+    differences (ms) behind it, ``(*batch, n_sweeps, n_max)`` (for least squares).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    f = jnp.asarray(frac)
+    n_sw, n_steps = f.shape[-2], f.shape[-1]
+    if len(target_times) != n_sw:
+        raise ParameterError(f"spike_time_distance: {len(target_times)} target spike lists for "
+                             f"{n_sw} sweeps. Fix: one list per sweep (crossing_times).")
+    a, b = _sweep_windows(window, n_sw, "spike_time_distance")
+    tgt = [np.asarray(t, dtype=float) for t in target_times]
+    k_max = int(n_max) if n_max is not None else 2 * max(len(t) for t in tgt) + 10
+    d = np.tile(b[:, None], (1, k_max))
+    n_tgt = np.zeros(n_sw, dtype=int)
+    for s_i, t in enumerate(tgt):
+        t = t[(t >= a[s_i]) & (t < b[s_i])][:k_max]
+        d[s_i, :len(t)] = t
+        n_tgt[s_i] = len(t)
+    times = (jnp.arange(n_steps) + jnp.clip(f, 0.0, None).astype(jnp.float64)) * float(dt)
+    inwin = ((f >= 0) & (times >= jnp.asarray(a)[:, None]) & (times < jnp.asarray(b)[:, None]))
+    i = jnp.arange(k_max)
+
+    def row(mask_row: Any, t_row: Any, end: Any, d_row: Any, n_d: Any) -> Any:
+        idx = jnp.nonzero(mask_row, size=k_max, fill_value=n_steps)[0]
+        n_m = jnp.sum(idx < n_steps)
+        got = t_row[jnp.minimum(idx, n_steps - 1)]
+        last = got[jnp.maximum(n_m - 1, 0)]
+        isi = last - got[jnp.maximum(n_m - 2, 0)]  # the last interval
+        missing = jnp.where(n_m >= 2, last + (i - n_m + 1) * isi, end)
+        model = jnp.where(i < n_m, got, missing)
+        return jnp.where(i < n_d, model - d_row, jnp.where(i < n_m, got - end, 0.0))
+
+    lead = f.shape[:-1]
+    n_rows = int(np.prod(lead))
+    ends = jnp.broadcast_to(jnp.asarray(b), lead).reshape(-1)
+    d_all = jnp.broadcast_to(jnp.asarray(d), (*lead, k_max)).reshape(n_rows, k_max)
+    n_all = jnp.broadcast_to(jnp.asarray(n_tgt), lead).reshape(-1)
+    res = jax.vmap(row)(inwin.reshape(-1, n_steps), times.reshape(-1, n_steps), ends, d_all,
+                        n_all).reshape(*lead, k_max)
+    if residuals:
+        return res
+    return jnp.sqrt(jnp.sum(res ** 2, axis=-1) / k_max + 1e-12)
+
+
+def spike_guard(frac: Any, substeps: int, n_samples: int, target_times: Sequence[Any],
+                dt: float, guard_ms: float) -> Any:
+    """Samples to keep in a subthreshold trace distance: ``False`` within ``guard_ms`` (ms) of a
+    model spike (``frac`` ``(*batch, n_sweeps, n_steps)``, the dense spikes of a traced run
+    integrated at ``dt / substeps``) or of a target spike (``target_times``, one list per sweep,
+    ms); ``(*batch, n_sweeps, n_samples)`` (JAX, not differentiated). Around a spike that the
+    model and the target put at different times the traces differ by the spike's height, a
+    distance that jumps as the spike moves: the spike-time distance measures that instead."""
+    import jax
+    import jax.numpy as jnp
+
+    f = jax.lax.stop_gradient(jnp.asarray(frac))
+    n_steps = f.shape[-1]
+    k = np.minimum(np.arange(n_steps) // int(substeps), n_samples - 1)
+    hit = f >= 0
+    sim = jnp.zeros((*f.shape[:-1], n_samples), bool).at[..., k].max(hit)
+    tgt = np.zeros((f.shape[-2], n_samples), bool)
+    for s_i, t in enumerate(target_times):
+        idx = np.clip(np.round(np.asarray(t, dtype=float) / dt).astype(int), 0, n_samples - 1)
+        tgt[s_i, idx] = True
+    near = sim | jnp.asarray(tgt)
+    w = round(float(guard_ms) / float(dt))
+    if w > 0:
+        dims = (1,) * (near.ndim - 1) + (2 * w + 1,)
+        near = jax.lax.reduce_window(near.astype(jnp.float32), jnp.float32(0), jax.lax.max, dims,
+                                     (1,) * near.ndim, "SAME") > 0
+    return ~near
 
 
 def _gauss_smooth(x: Any, sigma: float, xp: Any) -> Any:

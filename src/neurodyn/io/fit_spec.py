@@ -42,9 +42,13 @@
     transform = "linear"               # or "log", "logit"
 
     [fit]
-    method = "cmaes"                   # or "nsga2", or "hybrid" (CMA-ES to warm_score, then
-                                       # Adam on the trace distance: polish_starts,
-                                       # polish_steps, learning_rate)
+    method = "cmaes"                   # or "nsga2" (objectives = "features", "sweeps" or
+                                       # {group = [features...], ...}), or "hybrid" (CMA-ES
+                                       # to warm_score, then Adam: polish_starts,
+                                       # polish_steps, learning_rate, final_learning_rate,
+                                       # loss = "trace" or "spikes", spike_weight), or
+                                       # "gradient" (Adam from starts Latin-hypercube points,
+                                       # the best of screen: steps, learning_rate, loss, ...)
     popsize = 16
     max_evaluations = 5000
     max_seconds = 300
@@ -78,7 +82,8 @@ __all__ = ["FitSpec", "load_fit_spec", "parse_fit_spec", "parse_parameters"]
 _TOP = {"name", "description", "model", "cell", "data", "features", "parameter", "fit", "output"}
 _FIT = {"method", "popsize", "max_evaluations", "max_seconds", "target_score", "seed", "restarts",
         "generations", "workers", "scheduler", "warm_score", "polish_starts", "polish_steps",
-        "learning_rate"}
+        "learning_rate", "final_learning_rate", "loss", "spike_weight", "starts", "steps",
+        "screen", "objectives"}
 
 
 @dataclass
@@ -279,10 +284,34 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         raise _err(source, "[features]/[[parameter]]", str(exc)) from None
     fit = _keys(data.get("fit") or {}, _FIT, "[fit]", source)
     method = fit.get("method", "cmaes")
-    if method not in ("cmaes", "nsga2", "hybrid"):
-        raise _err(source, "[fit].method", f"must be 'cmaes', 'nsga2' or 'hybrid'; got "
-                   f"{method!r}.")
+    if method not in ("cmaes", "nsga2", "hybrid", "gradient"):
+        raise _err(source, "[fit].method", f"must be 'cmaes', 'nsga2', 'hybrid' or 'gradient'; "
+                   f"got {method!r}.")
+    if method in ("hybrid", "gradient") and data_v is None:
+        raise _err(source, "[fit].method", f"{method!r} fits traces: give [data] traces "
+                   "(a recording or synthetic).")
     options = {k: v for k, v in fit.items() if k != "method"}
+    for key, allowed in (("loss", ("hybrid", "gradient")), ("spike_weight", ("hybrid", "gradient")),
+                         ("final_learning_rate", ("hybrid", "gradient")),
+                         ("starts", ("gradient",)), ("steps", ("gradient",)),
+                         ("screen", ("gradient",)), ("objectives", ("nsga2",))):
+        if key in options and method not in allowed:
+            raise _err(source, f"[fit].{key}", f"applies to method {' or '.join(allowed)}, "
+                       f"not {method!r}. Fix: drop it.")
+    if "loss" in options and options["loss"] not in ("trace", "spikes"):
+        raise _err(source, "[fit].loss", f"must be 'trace' or 'spikes'; got {options['loss']!r}.")
+    if "objectives" in options:
+        obj = options["objectives"]
+        if isinstance(obj, dict):
+            from ..fitting.nsga2 import check_groups
+
+            try:
+                check_groups(obj, problem.features)
+            except NeurodynError as exc:
+                raise _err(source, "[fit].objectives", str(exc)) from None
+        elif obj not in ("features", "sweeps"):
+            raise _err(source, "[fit].objectives", f"must be 'features', 'sweeps' or a table of "
+                       f"feature groups; got {obj!r}.")
     out_d = _keys(data.get("output") or {}, {"folder"}, "[output]", source)
     name = str(data.get("name", default_name))
     return FitSpec(name, problem, data_v, method, options,
