@@ -133,6 +133,12 @@ def fit_gradient(problem: FitProblem, target_v: Any, *, starts: int = 8, steps: 
                              f"{optimizer!r}.")
     if loss not in ("trace", "spikes"):
         raise ParameterError(f"fit_gradient.loss must be 'trace' or 'spikes'; got {loss!r}.")
+    for name, val in (("learning_rate", learning_rate),
+                      ("final_learning_rate", final_learning_rate), ("guard_ms", guard_ms)):
+        if val is not None and not (np.isfinite(val) and (val >= 0 if name == "guard_ms"
+                                                          else val > 0)):
+            raise ParameterError(f"fit_gradient.{name} must be "
+                                 f"{'>= 0 ms' if name == 'guard_ms' else '> 0'}; got {val!r}.")
     if not (np.isfinite(spike_weight) and spike_weight > 0):
         raise ParameterError(f"fit_gradient.spike_weight must be > 0 mV/ms; got {spike_weight!r}.")
     # reset models: the kernel's reset events; others: the upward crossings of the problem's
