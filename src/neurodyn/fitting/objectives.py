@@ -512,7 +512,8 @@ def trace_distance(
         lim = float(below)
         if not math.isfinite(lim):
             raise ParameterError(f"trace_distance.below must be a potential in mV; got {below!r}.")
-        m = m & (xp.asarray(v) < lim) & (xp.asarray(v_target) < lim)
+        vv = xp.asarray(v)  # NaN samples stay in: a blown-up candidate is NaN, not close
+        m = m & ((vv < lim) | xp.isnan(vv)) & (xp.asarray(v_target) < lim)
     if keep is not None:
         m = m & xp.asarray(keep, dtype=bool)
     if use_jax:
