@@ -29,7 +29,8 @@ def fit_hybrid(problem: FitProblem, target_v: Any, *, warm_score: float = 5.0,
                learning_rate: float = 0.01, final_learning_rate: float | None = None,
                smoothing: tuple[float, ...] = (0.0,), loss: str = "spikes",
                spike_weight: float = 10.0, optimizer: str = "lm", folder: str | None = None,
-               resume: bool = True, progress: bool = False, callback: Any = None) -> FitResult:
+               guard_ms: float = 2.0, resume: bool = True, progress: bool = False,
+               callback: Any = None) -> FitResult:
     """CMA-ES until the best feature score reaches ``warm_score`` (or ``max_seconds``), then
     :func:`fit_gradient` on the distance to ``target_v`` ``(n_sweeps, n_samples)`` (mV)
     (``loss``, ``optimizer``, ``learning_rate``...: see :func:`fit_gradient`) from the
@@ -56,7 +57,8 @@ def fit_hybrid(problem: FitProblem, target_v: Any, *, warm_score: float = 5.0,
     polished = fit_gradient(problem, target_v, x0=np.array(x0), steps=polish_steps,
                             learning_rate=learning_rate,
                             final_learning_rate=final_learning_rate, smoothing=smoothing,
-                            loss=loss, spike_weight=spike_weight, optimizer=optimizer,
+                            loss=loss, spike_weight=spike_weight, guard_ms=guard_ms,
+                            optimizer=optimizer,
                             folder=sub("polish"),
                             progress=progress)
     hist = list(warm.history)

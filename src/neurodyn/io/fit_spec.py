@@ -44,11 +44,12 @@
     [fit]
     method = "cmaes"                   # or "nsga2" (objectives = "features", "sweeps" or
                                        # {group = [features...], ...}), or "hybrid" (CMA-ES
-                                       # to warm_score, then Adam: polish_starts,
-                                       # polish_steps, learning_rate, final_learning_rate,
-                                       # loss = "trace" or "spikes", spike_weight), or
-                                       # "gradient" (Adam from starts Latin-hypercube points,
-                                       # the best of screen: steps, learning_rate, loss, ...)
+                                       # to warm_score, then a gradient polish: polish_starts,
+                                       # polish_steps, optimizer = "lm", "adam" or "lbfgs",
+                                       # loss = "spikes" or "trace", spike_weight, guard_ms,
+                                       # learning_rate, final_learning_rate), or "gradient"
+                                       # (the same from the best starts of screen
+                                       # Latin-hypercube points: starts, screen, steps, ...)
     popsize = 16
     max_evaluations = 5000
     max_seconds = 300
@@ -83,7 +84,7 @@ _TOP = {"name", "description", "model", "cell", "data", "features", "parameter",
 _FIT = {"method", "popsize", "max_evaluations", "max_seconds", "target_score", "seed", "restarts",
         "generations", "workers", "scheduler", "warm_score", "polish_starts", "polish_steps",
         "learning_rate", "final_learning_rate", "loss", "spike_weight", "starts", "steps",
-        "screen", "objectives"}
+        "screen", "objectives", "optimizer", "guard_ms"}
 
 
 @dataclass
@@ -293,6 +294,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
     options = {k: v for k, v in fit.items() if k != "method"}
     for key, allowed in (("loss", ("hybrid", "gradient")), ("spike_weight", ("hybrid", "gradient")),
                          ("final_learning_rate", ("hybrid", "gradient")),
+                         ("optimizer", ("hybrid", "gradient")), ("guard_ms", ("hybrid", "gradient")),
                          ("starts", ("gradient",)), ("steps", ("gradient",)),
                          ("screen", ("gradient",)), ("objectives", ("nsga2",))):
         if key in options and method not in allowed:
@@ -300,6 +302,9 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
                        f"not {method!r}. Fix: drop it.")
     if "loss" in options and options["loss"] not in ("trace", "spikes"):
         raise _err(source, "[fit].loss", f"must be 'trace' or 'spikes'; got {options['loss']!r}.")
+    if "optimizer" in options and options["optimizer"] not in ("lm", "adam", "lbfgs"):
+        raise _err(source, "[fit].optimizer", f"must be 'lm', 'adam' or 'lbfgs'; got "
+                   f"{options['optimizer']!r}.")
     if "objectives" in options:
         obj = options["objectives"]
         if isinstance(obj, dict):
