@@ -285,7 +285,7 @@ def test_neurodyn_fit_with_the_gradient_method(tmp_path):
     pytest.importorskip("optax")
     spec = Path(__file__).resolve().parents[2] / "examples" / "fit" / "hh_peers.toml"
     d = tomllib.loads(spec.read_text())
-    d["fit"] = {"method": "gradient", "starts": 8, "screen": 64, "steps": 60, "seed": 0}
+    d["fit"] = {"method": "gradient", "starts": 4, "screen": 32, "steps": 40, "seed": 0}
     from neurodyn.cli.main import _fit
     from neurodyn.io.fit_spec import parse_fit_spec
 

@@ -145,7 +145,7 @@ def test_gradient_fit_from_two_starts(loss, optimizer):
     truth = np.array([[TRUTH[p] for p in prob.paths]])
     target_v = np.asarray(prob.simulate(truth).v)[0]
     x0 = truth * np.array([[1.08, 0.93, 1.1], [0.94, 1.06, 0.9]])
-    res = fit_gradient(prob, target_v, x0=x0, steps=120 if optimizer == "adam" else 30,
+    res = fit_gradient(prob, target_v, x0=x0, steps={"adam": 120, "lm": 30, "lbfgs": 12}[optimizer],
                        learning_rate=0.01, loss=loss, optimizer=optimizer)
     assert res.history[-1]["best"] < res.history[0]["best"] / 10
     assert len(res.extra["trace_distance_mV"]) == 2
