@@ -190,12 +190,15 @@ def fit_gradient(problem: FitProblem, target_v: Any, *, starts: int = 8, steps: 
         if progress:
             print(f"gradient: screened {len(d0)} points; the {starts} best start at "
                   f"{np.sort(d0)[0]:.4g}-{np.sort(d0)[starts - 1]:.4g} mV", flush=True)
+    store = FitStore(folder)
+    if optimizer == "lm":
+        w_end, d_end, history, stopped = _levenberg_marquardt(
+            residuals, w, stages, steps, starts, n_screened, t0, loss, progress)
+        return _finish(problem, w_end, d_end, history, stopped, steps, starts, n_screened,
+                       store, folder, loss)
     # a constant step, or a cosine decay to final_learning_rate over the run
     lr = (learning_rate if final_learning_rate is None else optax.cosine_decay_schedule(
         learning_rate, steps, alpha=final_learning_rate / learning_rate))
-    if optimizer == "lm":
-        return _levenberg_marquardt(problem, residuals, w, stages, steps, starts, n_screened,
-                                    t0, folder, loss, progress)
     if optimizer == "adam":
         opt = optax.adam(lr)
     else:
@@ -203,7 +206,6 @@ def fit_gradient(problem: FitProblem, target_v: Any, *, starts: int = 8, steps: 
         # L-BFGS minimises one scalar with a line search: the sum of the squared distances
         ssq = {st: jax.jit(lambda w, st=st: jnp.sum(loss_fn(w, st)[1] ** 2)) for st in stages}
     state = opt.init(w)
-    store = FitStore(folder)
     history = []
     best_w, best_d = w, jnp.full((starts,), jnp.inf)
     per_stage = max(1, steps // len(stages))
@@ -230,31 +232,44 @@ def fit_gradient(problem: FitProblem, target_v: Any, *, starts: int = 8, steps: 
         if progress and (it % 20 == 0 or it == 1):
             print(f"gradient step {it}: {loss} distance best {float(jnp.min(best_d)):.4g} mV, "
                   f"median {float(jnp.median(d)):.4g} mV", flush=True)
-    x = problem.from_unit(np.asarray(jax.nn.sigmoid(best_w)))
+    return _finish(problem, best_w, best_d, history,
+                   f"{steps} {'Adam' if optimizer == 'adam' else 'L-BFGS'} steps", steps,
+                   starts, n_screened, store, folder, loss)
+
+
+def _finish(problem: FitProblem, w: Any, dist: Any, history: list[dict], stopped: str,
+            generation: int, starts: int, n_screened: int, store: FitStore,
+            folder: str | None, loss: str) -> FitResult:
+    """Score the final point of each start by its features, store them, and build the result
+    (``extra["trace_distance_mV"]``: each start's distance ``dist``)."""
+    import jax
+    import jax.numpy as jnp
+
+    x = problem.from_unit(np.asarray(jax.nn.sigmoid(jnp.asarray(w))))
     ev = problem.evaluate(x)
-    store.append(steps, x, ev.total, ev.z.reshape(len(x), -1), problem.paths)
+    store.append(generation, x, ev.total, ev.z.reshape(len(x), -1), problem.paths)
     res = _result(problem, list(x), [float(s) for s in ev.total],
                   list(ev.z.reshape(len(x), -1)), history, "gradient",
-                  f"{steps} {'Adam' if optimizer == 'adam' else 'L-BFGS'} steps from {starts} "
-                  "starts"
+                  f"{stopped} from {starts} starts"
                   + (f" (the best of {n_screened})" if n_screened else ""), folder)
-    res.extra["trace_distance_mV"] = np.asarray(best_d).tolist()
+    res.extra["trace_distance_mV"] = np.asarray(dist).tolist()
     res.extra["loss"] = loss
     return res
 
 
-def _levenberg_marquardt(problem: FitProblem, residuals: Any, w: Any, stages: tuple[float, ...],
-                         steps: int, starts: int, n_screened: int, t0: float,
-                         folder: str | None, loss: str, progress: bool) -> FitResult:
+def _levenberg_marquardt(residuals: Any, w: Any, stages: tuple[float, ...], steps: int,
+                         starts: int, n_screened: int, t0: float, loss: str,
+                         progress: bool) -> tuple[np.ndarray, np.ndarray, list[dict], str]:
     """Levenberg-Marquardt on the residuals of each start (Marquardt 1963): the Jacobian
     ``(starts, R, d)`` by ``d`` forward-mode derivatives (one batched call), the step from
     ``(JᵀJ + λ diag JᵀJ) δ = -Jᵀr`` per start, accepted where the distance falls (then ``λ``
-    shrinks 3-fold; else it grows 4-fold and the start stays)."""
+    shrinks 3-fold; else it grows 4-fold and the start stays). Returns the final points, their
+    distances, the history and how it stopped."""
     import jax
     import jax.numpy as jnp
 
-    d = problem.dim
-    basis = jnp.eye(d)
+    w = np.asarray(w)
+    basis = jnp.eye(w.shape[1])
     fns = {}
     for st in stages:
         r_fn = jax.jit(lambda w, st=st: residuals(w, st))
@@ -262,21 +277,17 @@ def _levenberg_marquardt(problem: FitProblem, residuals: Any, w: Any, stages: tu
             lambda e: jax.jvp(lambda v: residuals(v, st), (w,),
                               (jnp.broadcast_to(e, w.shape),))[1], out_axes=-1)(basis))
         fns[st] = (r_fn, jac)
-    store = FitStore(folder)
     history = []
-    w = np.asarray(w)
     lam = np.full(starts, 1e-2)
     per_stage = max(1, steps // len(stages))
-    r_fn, jac = fns[stages[0]]
-    cost = np.sum(np.asarray(r_fn(w)) ** 2, axis=-1)
     still, stopped = 0, f"{steps} Levenberg-Marquardt steps"
     for it in range(1, steps + 1):
         stage = min((it - 1) // per_stage, len(stages) - 1)
-        if stage > 0 and (it - 1) == stage * per_stage:
+        if it == 1 or (stage > 0 and (it - 1) == stage * per_stage):
             still = 0
             r_fn, jac = fns[stages[stage]]
-            cost = np.sum(np.asarray(r_fn(w)) ** 2, axis=-1)
-        r = np.asarray(r_fn(w))
+            r = np.asarray(r_fn(w))  # then carried: each accepted trial brings its own
+            cost = np.sum(r ** 2, axis=-1)
         J = np.asarray(jac(w))  # (starts, R, d)
         step = np.zeros_like(w)
         for i in range(starts):
@@ -288,11 +299,13 @@ def _levenberg_marquardt(problem: FitProblem, residuals: Any, w: Any, stages: tu
             except np.linalg.LinAlgError:
                 step[i] = 0.0
         trial = w + np.clip(step, -0.5, 0.5)  # a trust region: 0.5 in the logit coordinates
-        c_new = np.sum(np.asarray(r_fn(trial)) ** 2, axis=-1)
+        r_new = np.asarray(r_fn(trial))
+        c_new = np.sum(r_new ** 2, axis=-1)
         ok = np.isfinite(c_new) & (c_new < cost)
         gain = np.where(ok, (cost - c_new) / np.maximum(cost, 1e-300), 0.0)
         still = still + 1 if np.all(gain < 1e-10) else 0
         w = np.where(ok[:, None], trial, w)
+        r = np.where(ok[:, None], r_new, r)
         cost = np.where(ok, c_new, cost)
         lam = np.clip(np.where(ok, lam / 3.0, lam * 4.0), 1e-9, 1e9)
         history.append({"generation": it, "evaluations": n_screened + 2 * it * starts,
@@ -306,13 +319,6 @@ def _levenberg_marquardt(problem: FitProblem, residuals: Any, w: Any, stages: tu
         if still >= 5:  # no start has improved for 5 steps: converged or stuck
             stopped = f"converged after {it} Levenberg-Marquardt steps"
             break
-    x = problem.from_unit(np.asarray(jax.nn.sigmoid(jnp.asarray(w))))
-    ev = problem.evaluate(x)
-    store.append(steps, x, ev.total, ev.z.reshape(len(x), -1), problem.paths)
-    res = _result(problem, list(x), [float(s) for s in ev.total],
-                  list(ev.z.reshape(len(x), -1)), history, "gradient",
-                  f"{stopped} from {starts} starts"
-                  + (f" (the best of {n_screened})" if n_screened else ""), folder)
-    res.extra["trace_distance_mV"] = np.sqrt(cost).tolist()
-    res.extra["loss"] = loss
-    return res
+    if not history:  # steps = 0: the distances of the starting points
+        cost = np.sum(np.asarray(fns[stages[0]][0](w)) ** 2, axis=-1)
+    return w, np.sqrt(cost), history, stopped

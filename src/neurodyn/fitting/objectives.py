@@ -484,15 +484,8 @@ def trace_distance(
     if window is None:
         mask = np.ones((n_sw, n_s), dtype=bool)
     else:
-        try:
-            a, b = window
-            a = np.broadcast_to(np.asarray(a, dtype=np.float64), (n_sw,))
-            b = np.broadcast_to(np.asarray(b, dtype=np.float64), (n_sw,))
-        except (TypeError, ValueError):
-            raise ParameterError(
-                f"trace_distance.window must be (start, stop) in ms, numbers or one per sweep "
-                f"({n_sw}); got {window!r}."
-            ) from None
+        # an empty window (start >= stop included) is reported below, with the sample grid
+        a, b = _sweep_windows(window, n_sw, "trace_distance", ordered=False)
         t = np.arange(n_s) * d
         eps = 1e-9 * d
         mask = (t >= a[:, None] - eps) & (t < b[:, None] - eps)
@@ -536,7 +529,10 @@ def trace_distance(
     return xp.sqrt(xp.sum(sq, axis=(-2, -1)) / xp.maximum(xp.sum(m, axis=(-2, -1)), 1.0))
 
 
-def _sweep_windows(window: Any, n_sw: int, who: str) -> tuple[np.ndarray, np.ndarray]:
+def _sweep_windows(window: Any, n_sw: int, who: str, *,
+                   ordered: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``window`` ``(start, stop)`` in ms, numbers or one per sweep, as two ``(n_sw,)`` arrays;
+    with ``ordered``, every start must be below its stop."""
     try:
         a, b = window
         a = np.broadcast_to(np.asarray(a, dtype=np.float64), (n_sw,))
@@ -544,7 +540,7 @@ def _sweep_windows(window: Any, n_sw: int, who: str) -> tuple[np.ndarray, np.nda
     except (TypeError, ValueError):
         raise ParameterError(f"{who}.window must be (start, stop) in ms, numbers or one per sweep "
                              f"({n_sw}); got {window!r}.") from None
-    if not np.all(b > a):
+    if ordered and not np.all(b > a):
         raise ParameterError(f"{who}.window must have start < stop (ms); got {window!r}.")
     return a, b
 
