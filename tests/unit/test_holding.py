@@ -13,7 +13,10 @@ from neurodyn.math import numpy_math
 
 
 @pytest.mark.parametrize("model", [nd.models.Pospischil(), nd.models.HodgkinHuxley(),
-                                   nd.models.TraubMiles(), nd.models.AdEx()],
+                                   nd.models.TraubMiles(), nd.models.AdEx(),
+                                   # the extensions: [Ca] at rest feeds the AHP current
+                                   nd.models.Pospischil(g_cal=0.2, g_t=0.05, g_ahp=0.03,
+                                                        k_ahp=5e-3, g_kir=0.1)],
                          ids=lambda m: type(m).__name__)
 def test_holding_current_makes_the_voltage_a_steady_state(model):
     v = -68.0

@@ -1,7 +1,9 @@
 """The Pospischil et al. (2008) cortical-cell model against NEURON.
 
 Peer: NEURON 9 with ``tests/peers/mod/nd_pospischil.mod`` (the five voltage-gated currents of the
-paper in NMODL, rates at 36 °C) plus ``pas`` for the leak, one compartment ``L = diam = 96`` µm,
+paper in NMODL, rates at 36 °C, and neurodyn's extensions: D-current, Na+ inactivation shift,
+Ca2+-activated K+ current with its Ca2+ shell, inward rectifier) plus ``pas`` for the leak, one
+compartment ``L = diam = 96`` µm,
 ``cm`` from the model, fixed step ``dt = 0.025`` ms (backward Euler with ``cnexp`` gates), a
 600 ms current step from 100 ms, at 36 °C and at 24 °C (``celsius``). neurodyn runs the same description with
 ``method="backward_euler"``, NEURON's fixed-step scheme. A transcription of the ModelDB 123623 mod
@@ -34,6 +36,12 @@ CASES = {
     "RS_24C": ({"celsius": 24.0, "g_t": 0.1, "g_cal": 0.05}, 0.75, 3),
     # the extensions: D-current (delayed first spike) and shifted Na+ inactivation
     "RS_D": ({"g_d": 0.1, "tau_d": 300.0, "v_sh": -4.0}, 1.0, 3),
+    # the extensions: Ca2+-activated K+ (AHP) current fed by the L- and T-currents
+    # (ISIs lengthen from 6 to 30 ms through the step)
+    "RS_AHP": ({"g_m": 0.0, "g_cal": 0.2, "g_t": 0.05, "g_ahp": 0.03, "k_ahp": 5e-3,
+                "tau_ca": 100.0}, 0.75, 20),
+    # the extensions: inward rectifier, hyperpolarising step
+    "FS_KIR": ({"g_kd": 10.0, "g_m": 0.0, "g_l": 0.15, "g_kir": 0.1, "v_kir": -75.0}, -0.3, 0),
 }
 
 
@@ -50,9 +58,10 @@ def _run_neuron(p: dict[str, float], amp_nA: float, dt: float, t_stop: float) ->
     sec.g_pas, sec.e_pas = p["g_l"] * 1e-3, p["e_l"]
     sec.insert("nd_pospischil")
     mech = sec(0.5).nd_pospischil
-    for k in ("g_na", "g_kd", "g_m", "g_t", "g_cal", "g_d"):
+    for k in ("g_na", "g_kd", "g_m", "g_t", "g_cal", "g_d", "g_ahp", "g_kir"):
         setattr(mech, k, p[k] * 1e-3)
-    for k in ("e_na", "e_k", "e_ca", "v_t", "tau_max", "v_x", "v_sh", "tau_d"):
+    for k in ("e_na", "e_k", "e_ca", "v_t", "tau_max", "v_x", "v_sh", "tau_d", "k_ahp", "tau_ca",
+              "depth_ca", "ca_rest", "v_kir", "k_kir"):
         setattr(mech, k, p[k])
     stim = h.IClamp(sec(0.5))
     stim.delay, stim.dur, stim.amp = 100.0, 600.0, amp_nA

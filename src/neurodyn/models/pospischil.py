@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ..channels.nernst import FARADAY
 from ..params import param
 from ._base import AbstractNeuronModel, Preset
 from .traub_miles import _rates as _traub_rates
@@ -59,6 +60,20 @@ class Pospischil(AbstractNeuronModel):
     - L-current (Reuveni et al. 1993): :math:`\alpha_q = 0.055 (-27 - v)/(e^{(-27-v)/3.8} - 1)`,
       :math:`\beta_q = 0.94 e^{(-75-v)/17}`, :math:`\alpha_r = 0.000457 e^{(-13-v)/50}`,
       :math:`\beta_r = 0.0065 / (e^{(-15-v)/28} + 1)` 1/ms.
+    - Ca²⁺-activated K⁺ (AHP) current (extension; off by default, ``g_ahp`` = 0):
+      :math:`I_{AHP} = \bar g_{AHP}\, \frac{[Ca]}{[Ca] + K_{AHP}} (v - E_K)` with instantaneous
+      activation (Wang 1998), added to the K⁺ current. :math:`[Ca]` (mM, state ``ca``) is a
+      submembrane shell filled by the T- and L-currents (Destexhe et al. 1993):
+      :math:`d[Ca]/dt = -10\, i_{Ca}/(2 F d) - ([Ca] - [Ca]_{rest})/\tau_{Ca}` (:math:`i_{Ca}` in
+      µA/cm², d = ``depth_ca`` µm, F = 96485.33 C/mol). The current is closed at rest and opens
+      with the calcium that spikes let in: spike-frequency adaptation and a medium AHP without a
+      subthreshold conductance (unlike the M-current, which is partly open above −50 mV).
+    - Inward-rectifier K⁺ current (extension; off by default, ``g_kir`` = 0):
+      :math:`I_{Kir} = \bar g_{Kir}\, m_\infty(v) (v - E_K)`,
+      :math:`m_\infty = 1/(1 + e^{(v - V_{Kir})/k_{Kir}})` with instantaneous activation,
+      :math:`V_{Kir}` = −82 mV and :math:`k_{Kir}` = 13 mV (Steephen & Manchanda 2009): a
+      conductance that grows with hyperpolarisation, so the input resistance and time constant
+      fall with the size of a hyperpolarising step.
 
     Rates are those of the paper at 36 °C; ``celsius`` scales them as the paper's NEURON code
     does (ModelDB 123623: Q10 = 3 for Na/Kd, 2.3 for M, 3 for T inactivation, none for L).
@@ -66,7 +81,7 @@ class Pospischil(AbstractNeuronModel):
     (currents in pA/nA are converted with ``area``).
     The default parameters are the regular-spiking (RS) cell of the paper's NEURON code
     (ModelDB 123623, template ``sPY``); presets ``"RS"``, ``"FS"`` (fast-spiking interneuron,
-    ``sIN``) and ``"IB"`` (bursting, with L-current, ``sPYb``). Gates start at steady state.
+    ``sIN``) and ``"IB"`` (bursting, with L-current, ``sPYb``). Gates and [Ca] start at steady state.
 
     Reference
     ---------
@@ -75,6 +90,13 @@ class Pospischil(AbstractNeuronModel):
     thalamic neurons. Biol Cybern 99:427–441. doi:10.1007/s00422-008-0263-8
     Golomb D, Donner K, Shacham L, Shlosberg D, Amitai Y, Hansel D (2007) Mechanisms of firing
     patterns in fast-spiking cortical interneurons. PLoS Comput Biol 3:e156 (the D-current).
+    Wang X-J (1998) Calcium coding and adaptive temporal computation in cortical pyramidal
+    neurons. J Neurophysiol 79:1549–1566 (the AHP current's calcium dependence).
+    Destexhe A, Babloyantz A, Sejnowski TJ (1993) Ionic mechanisms for intrinsic slow
+    oscillations in thalamic relay neurons. Biophys J 65:1538–1552 (the calcium shell).
+    Steephen JE, Manchanda R (2009) Differences in biophysical properties of nucleus accumbens
+    medium spiny neurons emerging from inactivation of inward rectifying potassium currents.
+    J Comput Neurosci 27:453–470 (the inward rectifier's activation).
 
     .. code-block:: bibtex
 
@@ -90,7 +112,7 @@ class Pospischil(AbstractNeuronModel):
 
     state_vars: ClassVar[dict[str, str]] = {"v": "mV", "m": "1", "h": "1", "n": "1", "p": "1",
                                             "u": "1", "q": "1", "r": "1", "a_d": "1",
-                                            "b_d": "1"}
+                                            "b_d": "1", "ca": "mM"}
     input_unit: ClassVar[str] = "uA/cm2"
     input_doc: ClassVar[str] = "injected current density"
     gate_vars: ClassVar[tuple[str, ...]] = ("m", "h", "n", "p", "u", "q", "r", "a_d", "b_d")
@@ -108,6 +130,24 @@ class Pospischil(AbstractNeuronModel):
     g_d: float = param(0.0, unit="mS/cm2", bounds=(0.0, None),
                        doc="peak D-type (Kv1, slowly inactivating) K+ conductance density "
                            "(extension: Golomb et al. 2007)")
+    g_ahp: float = param(0.0, unit="mS/cm2", bounds=(0.0, None),
+                         doc="peak Ca2+-activated K+ (AHP) conductance density (extension: "
+                             "Wang 1998)")
+    k_ahp: float = param(1e-3, unit="mM", bounds=(0.0, None), inclusive=(False, True),
+                         doc="[Ca2+] of half activation of the AHP current")
+    tau_ca: float = param(80.0, unit="ms", bounds=(0.0, None), inclusive=(False, True),
+                          doc="time constant of Ca2+ removal from the submembrane shell")
+    depth_ca: float = param(1.0, unit="um", bounds=(0.0, None), inclusive=(False, True),
+                            doc="depth of the submembrane Ca2+ shell")
+    ca_rest: float = param(5e-5, unit="mM", bounds=(0.0, None),
+                           doc="resting [Ca2+] that removal relaxes to")
+    g_kir: float = param(0.0, unit="mS/cm2", bounds=(0.0, None),
+                         doc="peak inward-rectifier K+ conductance density (extension: "
+                             "Steephen & Manchanda 2009)")
+    v_kir: float = param(-82.0, unit="mV", bounds=(-200.0, 200.0),
+                         doc="half-activation potential of the inward rectifier")
+    k_kir: float = param(13.0, unit="mV", bounds=(0.0, None), inclusive=(False, True),
+                         doc="slope factor of the inward rectifier's activation")
     g_l: float = param(0.1, unit="mS/cm2", bounds=(0.0, None), doc="leak conductance density")
     e_na: float = param(50.0, unit="mV", bounds=(-200.0, 200.0), doc="Na+ reversal potential")
     e_k: float = param(-100.0, unit="mV", bounds=(-200.0, 200.0), doc="K+ reversal potential")
@@ -173,27 +213,47 @@ class Pospischil(AbstractNeuronModel):
                 (p_inf, k_p), (u_inf, k_u), (aq / (aq + bq), aq + bq), (ar / (ar + br), ar + br),
                 (a_inf, 0.5 + 0.0 * v), (b_inf, 1.0 / p.tau_d + 0.0 * v))
 
-    def init_state(self, p: Any, xp: Any) -> Any:
-        v = p.v_init + 0.0 * p.g_na
+    def _steady_state(self, p: Any, v: Any, xp: Any) -> Any:
+        """The state at rest at ``v`` (mV): gates at x_inf(v), [Ca] where influx and
+        removal balance."""
         gates = [x for x, _ in self.gating(p, v, xp)]
-        return self.State(v + 0.0 * gates[0], *gates)
+        s = self.State(v + 0.0 * gates[0], *gates, 0.0 * gates[0])
+        return s._replace(ca=p.ca_rest + self._ca_influx(p, s, xp) * p.tau_ca)
+
+    def init_state(self, p: Any, xp: Any) -> Any:
+        return self._steady_state(p, p.v_init + 0.0 * p.g_na, xp)
+
+    def holding(self, p: Any, v: Any, xp: Any) -> tuple[Any, dict[str, Any]]:
+        """The current (µA/cm²) that makes ``v`` a steady state, and ``{"v_init": v}`` (the
+        gates and [Ca] start at their steady state there)."""
+        s = self._steady_state(p, v, xp)
+        a, b = self.linearized(p, s, 0.0 * s.v, xp)
+        return -(a.v + b.v * s.v) * p.c_m, {"v_init": s.v}
 
     def _conductances(self, p: Any, s: Any, xp: Any) -> dict[str, Any]:
         s_inf = self._t_activation(p, s.v, xp)
         return {"na": p.g_na * s.m**3 * s.h, "kd": p.g_kd * s.n**4 + p.g_d * s.a_d**3 * s.b_d,
-                "m": p.g_m * s.p,
+                "m": p.g_m * s.p, "ahp": p.g_ahp * s.ca / (s.ca + p.k_ahp),
+                "kir": p.g_kir / (1.0 + xp.exp((s.v - p.v_kir) / p.k_kir)),
                 "t": p.g_t * s_inf * s_inf * s.u, "cal": p.g_cal * s.q * s.q * s.r, "l": p.g_l}
+
+    def _ca_influx(self, p: Any, s: Any, xp: Any) -> Any:
+        """Rate of [Ca] rise from the Ca²⁺ currents (mM/ms): :math:`-10 i_{Ca}/(2 F d)`."""
+        g = self._conductances(p, s, xp)
+        return -10.0 * (g["t"] + g["cal"]) * (s.v - p.e_ca) / (2.0 * FARADAY * p.depth_ca)
 
     def linearized(self, p: Any, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
         g = self._conductances(p, s, xp)
         inv_c = 1.0 / p.c_m
-        g_k = g["kd"] + g["m"]
+        g_k = g["kd"] + g["m"] + g["ahp"] + g["kir"]
         g_ca = g["t"] + g["cal"]
         a_v = (i_ext + g["na"] * p.e_na + g_k * p.e_k + g_ca * p.e_ca + g["l"] * p.e_l) * inv_c
         b_v = -(g["na"] + g_k + g_ca + g["l"]) * inv_c
         gates = self.gating(p, s.v, xp)
-        return (self.State(a_v, *(k * x for x, k in gates)),
-                self.State(b_v, *(-k for _, k in gates)))
+        inv_tau_ca = 1.0 / p.tau_ca
+        a_ca = self._ca_influx(p, s, xp) + p.ca_rest * inv_tau_ca
+        return (self.State(a_v, *(k * x for x, k in gates), a_ca),
+                self.State(b_v, *(-k for _, k in gates), -inv_tau_ca + 0.0 * s.ca))
 
     def derivatives(self, p: Any, s: Any, i_ext: Any, xp: Any) -> Any:
         a, b = self.linearized(p, s, i_ext, xp)
@@ -203,5 +263,7 @@ class Pospischil(AbstractNeuronModel):
         """Ionic current densities (µA/cm², outward positive); ``i_kd`` includes the D-current."""
         g = self._conductances(p, s, xp)
         return {"i_na": g["na"] * (s.v - p.e_na), "i_kd": g["kd"] * (s.v - p.e_k),
-                "i_m": g["m"] * (s.v - p.e_k), "i_t": g["t"] * (s.v - p.e_ca),
+                "i_m": g["m"] * (s.v - p.e_k), "i_ahp": g["ahp"] * (s.v - p.e_k),
+                "i_kir": g["kir"] * (s.v - p.e_k),
+                "i_t": g["t"] * (s.v - p.e_ca),
                 "i_cal": g["cal"] * (s.v - p.e_ca), "i_l": g["l"] * (s.v - p.e_l)}

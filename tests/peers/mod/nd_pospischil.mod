@@ -3,10 +3,14 @@
 : in one mechanism with fixed reversal potentials; NEURON's celsius scales the rates as in
 : ModelDB 123623 (Q10 3 for Na/Kd from 36 degC, 2.3 for M, 3 for T inactivation from 24 degC). Parameters are RANGE variables named as
 : neurodyn's (conductances in S/cm2 = mS/cm2 / 1000). The leak is NEURON's pas.
+: neurodyn's extensions are here too: the D-current, the Na+ inactivation shift v_sh, the
+: Ca2+-activated K+ (AHP) current with its submembrane Ca2+ shell (state ca, mM, filled by the T-
+: and L-currents), and the inward rectifier (instantaneous activation).
 NEURON {
     SUFFIX nd_pospischil
     NONSPECIFIC_CURRENT i
     RANGE g_na, g_kd, g_m, g_t, g_cal, g_d, e_na, e_k, e_ca, v_t, tau_max, v_x, v_sh, tau_d, i
+    RANGE g_ahp, k_ahp, tau_ca, depth_ca, ca_rest, g_kir, v_kir, k_kir
 }
 UNITS {
     (S) = (siemens)
@@ -28,23 +32,36 @@ PARAMETER {
     v_x = 2 (mV)
     v_sh = 0 (mV)
     tau_d = 150 (ms)
+    g_ahp = 0 (S/cm2)
+    k_ahp = 1e-3 (1)
+    tau_ca = 80 (ms)
+    depth_ca = 1 (1)
+    ca_rest = 5e-5 (1)
+    g_kir = 0 (S/cm2)
+    v_kir = -82 (mV)
+    k_kir = 13 (mV)
 }
 ASSIGNED {
     v (mV)
     celsius (degC)
     i (mA/cm2)
-    sinf
+    sinf kinf
     minf hinf ninf pinf uinf qinf rinf ainf binf
     mtau (ms) htau (ms) ntau (ms) ptau (ms) utau (ms) qtau (ms) rtau (ms)
 }
-STATE { m h n p u q r ad bd }
+STATE { m h n p u q r ad bd ca }
 BREAKPOINT {
     SOLVE states METHOD cnexp
-    i = g_na*m*m*m*h*(v - e_na) + (g_kd*n*n*n*n + g_d*ad*ad*ad*bd + g_m*p)*(v - e_k)
+    i = g_na*m*m*m*h*(v - e_na) + (g_kd*n*n*n*n + g_d*ad*ad*ad*bd + g_m*p
+        + g_ahp*ca/(ca + k_ahp) + g_kir*kinf)*(v - e_k)
         + (g_t*sinf*sinf*u + g_cal*q*q*r)*(v - e_ca)
 }
 DERIVATIVE states {
     rates(v)
+    : first, so that the Ca2+ current uses the gates of the step's start (as neurodyn does);
+    : 1e4 converts mA/cm2 over um to mM/ms; 96485.33212331001 C/mol is neurodyn's Faraday
+    ca' = -1e4*(g_t*sinf*sinf*u + g_cal*q*q*r)*(v - e_ca)/(2*96485.33212331001*depth_ca)
+          - (ca - ca_rest)/tau_ca
     m' = (minf - m)/mtau
     h' = (hinf - h)/htau
     n' = (ninf - n)/ntau
@@ -66,6 +83,8 @@ INITIAL {
     r = rinf
     ad = ainf
     bd = binf
+    : the Ca2+ shell at rest: influx and removal balance
+    ca = ca_rest - 1e4*(g_t*sinf*sinf*u + g_cal*q*q*r)*(v - e_ca)*tau_ca/(2*96485.33212331001*depth_ca)
 }
 FUNCTION efun(x, y) {
     : x / (exp(x/y) - 1), y at x = 0
@@ -111,5 +130,7 @@ PROCEDURE rates(vm (mV)) {
     : D-current (Golomb et al. 2007) and the Na+ inactivation shift v_sh: neurodyn extensions
     ainf = 1/(1 + exp(-(vm + 50)/20))
     binf = 1/(1 + exp((vm + 70)/6))
+    : inward rectifier (Steephen & Manchanda 2009), instantaneous like sinf
+    kinf = 1/(1 + exp((vm - v_kir)/k_kir))
     UNITSON
 }
