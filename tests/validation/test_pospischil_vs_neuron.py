@@ -1,11 +1,11 @@
 """The Pospischil et al. (2008) cortical-cell model against NEURON.
 
 Peer: NEURON 9 with ``tests/peers/mod/nd_pospischil.mod`` (the five voltage-gated currents of the
-paper in NMODL, rates at 36 °C, and neurodyn's extensions: D-current, Na+ inactivation shift,
-Ca2+-activated K+ current with its Ca2+ shell, inward rectifier) plus ``pas`` for the leak, one
-compartment ``L = diam = 96`` µm,
-``cm`` from the model, fixed step ``dt = 0.025`` ms (backward Euler with ``cnexp`` gates), a
-600 ms current step from 100 ms, at 36 °C and at 24 °C (``celsius``). neurodyn runs the same description with
+paper in NMODL, rates at 36 °C, and neurodyn's extensions: D-current, Na+ inactivation and K+
+activation shifts, Ca2+-activated K+ current with its Ca2+ shell, inward rectifier) plus ``pas``
+for the leak, one compartment ``L = diam = 96`` µm, ``cm`` from the model, fixed step
+``dt = 0.025`` ms (backward Euler with ``cnexp`` gates), a 600 ms current step from 100 ms, at
+36 °C and at 24 °C (``celsius``). neurodyn runs the same description with
 ``method="backward_euler"``, NEURON's fixed-step scheme. A transcription of the ModelDB 123623 mod
 files themselves (``hh2``, ``im``, ``it``, ``ical``) gave the same agreement (1e-8 mV) when this
 test was written.
@@ -36,6 +36,8 @@ CASES = {
     "RS_24C": ({"celsius": 24.0, "g_t": 0.1, "g_cal": 0.05}, 0.75, 3),
     # the extensions: D-current (delayed first spike) and shifted Na+ inactivation
     "RS_D": ({"g_d": 0.1, "tau_d": 300.0, "v_sh": -4.0}, 1.0, 3),
+    # the extensions: a higher-threshold delayed rectifier (Kv3-like)
+    "FS_VSK": ({"g_kd": 10.0, "g_m": 0.0, "g_l": 0.15, "v_sk": 12.0}, 1.0, 20),
     # the extensions: Ca2+-activated K+ (AHP) current fed by the L- and T-currents
     # (ISIs lengthen from 6 to 30 ms through the step)
     "RS_AHP": ({"g_m": 0.0, "g_cal": 0.2, "g_t": 0.05, "g_ahp": 0.03, "k_ahp": 5e-3,
@@ -60,7 +62,7 @@ def _run_neuron(p: dict[str, float], amp_nA: float, dt: float, t_stop: float) ->
     mech = sec(0.5).nd_pospischil
     for k in ("g_na", "g_kd", "g_m", "g_t", "g_cal", "g_d", "g_ahp", "g_kir"):
         setattr(mech, k, p[k] * 1e-3)
-    for k in ("e_na", "e_k", "e_ca", "v_t", "tau_max", "v_x", "v_sh", "tau_d", "k_ahp", "tau_ca",
+    for k in ("e_na", "e_k", "e_ca", "v_t", "tau_max", "v_x", "v_sh", "v_sk", "tau_d", "k_ahp", "tau_ca",
               "depth_ca", "ca_rest", "v_kir", "k_kir"):
         setattr(mech, k, p[k])
     stim = h.IClamp(sec(0.5))

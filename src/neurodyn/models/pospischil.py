@@ -56,7 +56,10 @@ class Pospischil(AbstractNeuronModel):
     - D-current (extension, Golomb et al. 2007; off by default), :math:`\bar g_D a^3 b (v - E_K)`
       added to the K⁺ current: :math:`a_\infty = 1/(1 + e^{-(v+50)/20})`, :math:`\tau_a = 2` ms,
       :math:`b_\infty = 1/(1 + e^{(v+70)/6})`, :math:`\tau_b` = ``tau_d`` (150 ms); it delays the
-      first spike. ``v_sh`` shifts the Na⁺ inactivation gate (extension, 0 by default).
+      first spike. ``v_sh`` shifts the Na⁺ inactivation gate and ``v_sk`` the delayed
+      rectifier's activation (:math:`u = v - V_T - v_{sk}` in n's rates) relative to
+      :math:`V_T` (extensions, 0 by default): with ``v_sk`` > 0 the K⁺ current that repolarises
+      the spike is closed at a depolarised rest (as Kv3 channels are).
     - L-current (Reuveni et al. 1993): :math:`\alpha_q = 0.055 (-27 - v)/(e^{(-27-v)/3.8} - 1)`,
       :math:`\beta_q = 0.94 e^{(-75-v)/17}`, :math:`\alpha_r = 0.000457 e^{(-13-v)/50}`,
       :math:`\beta_r = 0.0065 / (e^{(-15-v)/28} + 1)` 1/ms.
@@ -161,6 +164,9 @@ class Pospischil(AbstractNeuronModel):
                            doc="peak time constant of the M-current")
     v_x: float = param(2.0, unit="mV", bounds=(-100.0, 100.0),
                        doc="shift of the T-current's voltage dependence")
+    v_sk: float = param(0.0, unit="mV", bounds=(-50.0, 50.0),
+                        doc="shift of the delayed-rectifier K+ activation (n) relative to V_T "
+                            "(extension; positive: a higher-threshold, Kv3-like K+ current)")
     v_sh: float = param(0.0, unit="mV", bounds=(-50.0, 50.0),
                         doc="shift of the Na+ inactivation (h) relative to V_T (extension; "
                             "negative: more inactivation when depolarised)")
@@ -189,7 +195,10 @@ class Pospischil(AbstractNeuronModel):
 
     def gating(self, p: Any, v: Any, xp: Any) -> tuple[tuple[Any, Any], ...]:
         """``(x_inf, 1/tau_x)`` of m, h, n, p, u, q, r at ``v`` (1/ms)."""
-        am, bm, _, _, an, bn = _traub_rates(v, p.v_t, xp)
+        am, bm, _, _, _, _ = _traub_rates(v, p.v_t, xp)
+        uk = v - p.v_t - p.v_sk
+        an = 0.032 * xp.vtrap(15.0 - uk, 5.0)
+        bn = 0.5 * xp.exp((10.0 - uk) / 40.0)
         uh = v - p.v_t - p.v_sh
         ah = 0.128 * xp.exp((17.0 - uh) / 18.0)
         bh = 4.0 / (1.0 + xp.exp((40.0 - uh) / 5.0))

@@ -4,13 +4,14 @@
 : ModelDB 123623 (Q10 3 for Na/Kd from 36 degC, 2.3 for M, 3 for T inactivation from 24 degC). Parameters are RANGE variables named as
 : neurodyn's (conductances in S/cm2 = mS/cm2 / 1000). The leak is NEURON's pas.
 : neurodyn's extensions are here too: the D-current, the Na+ inactivation shift v_sh, the
+: K+ activation shift v_sk, the
 : Ca2+-activated K+ (AHP) current with its submembrane Ca2+ shell (state ca, mM, filled by the T-
 : and L-currents), and the inward rectifier (instantaneous activation).
 NEURON {
     SUFFIX nd_pospischil
     NONSPECIFIC_CURRENT i
     RANGE g_na, g_kd, g_m, g_t, g_cal, g_d, e_na, e_k, e_ca, v_t, tau_max, v_x, v_sh, tau_d, i
-    RANGE g_ahp, k_ahp, tau_ca, depth_ca, ca_rest, g_kir, v_kir, k_kir
+    RANGE v_sk, g_ahp, k_ahp, tau_ca, depth_ca, ca_rest, g_kir, v_kir, k_kir
 }
 UNITS {
     (S) = (siemens)
@@ -31,6 +32,7 @@ PARAMETER {
     tau_max = 1000 (ms)
     v_x = 2 (mV)
     v_sh = 0 (mV)
+    v_sk = 0 (mV)
     tau_d = 150 (ms)
     g_ahp = 0 (S/cm2)
     k_ahp = 1e-3 (1)
@@ -107,8 +109,8 @@ PROCEDURE rates(vm (mV)) {
     b = 4/(1 + exp((40 - (w - v_sh))/5))
     hinf = a/(a + b)
     htau = 1/(a + b)/qt
-    a = 0.032*efun(15 - w, 5)
-    b = 0.5*exp((10 - w)/40)
+    a = 0.032*efun(15 - (w - v_sk), 5)
+    b = 0.5*exp((10 - (w - v_sk))/40)
     ninf = a/(a + b)
     ntau = 1/(a + b)/qt
     pinf = 1/(1 + exp(-(vm + 35)/10))
