@@ -356,6 +356,10 @@ def test_fit_spec_for_a_drifting_recording(reference_dir):
     (("features", "aggregate", "max"), "[features].aggregate"),
     (("fit", "loss", "spikes"), "[fit].loss"),  # cmaes fits features, not traces
     (("fit", "objectives", {"a": ["spike_count"]}), "[fit].objectives"),
+    (("fit", "x0", {"g_na": 400.0}), "outside its bounds [50, 250]"),
+    (("fit", "x0", {"gna": 100.0}), "'gna', which is not"),
+    (("fit", "x0", 100.0), "[fit].x0"),
+    (("fit", "sigma0", 0.0), "[fit].sigma0"),
 ])
 def test_malformed_fit_specs_give_the_key_path(change, expected):
     import copy
@@ -372,3 +376,25 @@ def test_malformed_fit_specs_give_the_key_path(change, expected):
     with pytest.raises((SpecError, ParameterError)) as exc:
         parse_fit_spec(d, source="bad.toml")
     assert expected in str(exc.value), str(exc.value)
+
+
+def test_cmaes_starts_from_x0():
+    """``x0`` is where the first generation is sampled: with a small ``sigma0`` every candidate
+    of generation 1 lies near it (the middle of the range for parameters it leaves out)."""
+    import tomllib
+
+    from neurodyn.fitting import fit_cmaes
+    from neurodyn.io.fit_spec import parse_fit_spec
+
+    spec = Path(__file__).resolve().parents[2] / "examples" / "fit" / "hh_peers.toml"
+    d = tomllib.loads(spec.read_text())
+    d["fit"].update(x0={"g_na": 60.0, "g_k": 70.0}, sigma0=0.01)
+    fs = parse_fit_spec(d, source="x0.toml")
+    assert fs.options["x0"] == {"g_na": 60.0, "g_k": 70.0} and fs.options["sigma0"] == 0.01
+    res = fit_cmaes(fs.problem, x0=fs.options["x0"], sigma0=0.01, popsize=4, max_evaluations=4)
+    x = np.asarray(res.x)
+    assert x.shape == (4, 4)
+    # within 4 sigma (0.04 of each range) of g_na = 60, g_k = 70 and the middle of g_l and c_m
+    for j, (p, centre) in enumerate(zip(fs.problem.params, (60.0, 70.0, 0.55, 1.25))):
+        assert p.transform == "linear"
+        np.testing.assert_allclose(x[:, j], centre, atol=0.04 * (p.high - p.low), rtol=0)

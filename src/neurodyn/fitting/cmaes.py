@@ -17,6 +17,7 @@ strategies. Evol Comput 9:159–195.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,36 @@ from ..errors import ParameterError
 from .problem import FitProblem
 from .result import FitResult, FitStore, Trace
 
-__all__ = ["fit_cmaes"]
+__all__ = ["fit_cmaes", "start_point"]
+
+
+def start_point(problem: Any, x0: Mapping[str, float] | None, who: str) -> list[float]:
+    """The unit coordinates of a starting point given by path in physical units; the middle
+    of the range for the parameters that ``x0`` leaves out.
+
+    Raises
+    ------
+    ParameterError
+        A path that is not a free parameter, or a value outside the parameter's bounds.
+    """
+    u0 = [0.5] * problem.dim
+    if x0 is None:
+        return u0
+    unknown = sorted(set(x0) - set(problem.paths))
+    if unknown:
+        raise ParameterError(f"{who}: x0 names {', '.join(map(repr, unknown))}, which "
+                             f"{'is' if len(unknown) == 1 else 'are'} not free parameters "
+                             f"(free: {', '.join(problem.paths)}). Fix: drop them or free them.")
+    for j, p in enumerate(problem.params):
+        if p.path not in x0:
+            continue
+        val = float(x0[p.path])
+        if not p.low <= val <= p.high:
+            raise ParameterError(f"{who}: x0[{p.path!r}] = {val:g} is outside its bounds "
+                                 f"[{p.low:g}, {p.high:g}]. Fix: start inside the bounds or "
+                                 "widen them.")
+        u0[j] = float(p.to_unit(val))
+    return u0
 
 
 def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float = 0.25,
@@ -38,8 +68,11 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
     Parameters
     ----------
     popsize: candidates per generation (default pycma's ``4 + 3 ln d``).
-    sigma0: initial step size in unit coordinates (a fraction of each parameter's range).
-    x0: starting point (default: the middle of the search box).
+    sigma0: initial step size in unit coordinates (a fraction of each parameter's range, in the
+        parameter's transform: log-scaled parameters step by factors).
+    x0: starting point by path, physical units (e.g. a previous fit's best parameters);
+        parameters it leaves out start in the middle of their range (the default for all).
+        Later IPOP restarts start from random points.
     max_evaluations, target_score, max_seconds: stopping rules (the first reached wins).
     seed: random seed (pycma's).
     restarts: when CMA-ES stops (converged or stagnating) before the budget is spent, start
@@ -56,6 +89,9 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
 
     if popsize is not None and popsize < 2:
         raise ParameterError(f"fit_cmaes: popsize must be >= 2; got {popsize}.")
+    if not 0.0 < sigma0 <= 1.0:
+        raise ParameterError(f"fit_cmaes: sigma0 must be in (0, 1] (a fraction of each "
+                             f"parameter's range); got {sigma0}.")
     store = FitStore(folder)
     prev = store.load(problem.paths) if resume else None
     if prev is not None:
@@ -65,8 +101,7 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
         n_restart = state.get("restart", 0)
         tr = Trace(problem.paths, rows, state["history"])
     else:
-        u0 = [0.5] * problem.dim if x0 is None else list(problem.to_unit(
-            [[x0[p] for p in problem.paths]])[0])
+        u0 = start_point(problem, x0, "fit_cmaes")
         opts = {"bounds": [0.0, 1.0], "seed": seed + 1, "verbose": -9}
         if popsize is not None:
             opts["popsize"] = int(popsize)

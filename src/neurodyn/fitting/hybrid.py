@@ -29,7 +29,8 @@ def fit_hybrid(problem: FitProblem, target_v: Any, *, warm_score: float = 5.0,
                learning_rate: float = 0.01, final_learning_rate: float | None = None,
                smoothing: tuple[float, ...] = (0.0,), loss: str = "spikes",
                spike_weight: float = 10.0, optimizer: str = "lm", folder: str | None = None,
-               guard_ms: float = 2.0, resume: bool = True, progress: bool = False,
+               guard_ms: float = 2.0, x0: dict[str, float] | None = None,
+               sigma0: float = 0.25, resume: bool = True, progress: bool = False,
                callback: Any = None) -> FitResult:
     """CMA-ES until the best feature score reaches ``warm_score`` (or ``max_seconds``), then
     :func:`fit_gradient` on the distance to ``target_v`` ``(n_sweeps, n_samples)`` (mV)
@@ -39,6 +40,8 @@ def fit_hybrid(problem: FitProblem, target_v: Any, *, warm_score: float = 5.0,
     feature score exceeds both ``warm_score`` and the warm start's best, then the warm start's
     best.
 
+    ``x0`` and ``sigma0`` start the warm start (:func:`~neurodyn.fitting.fit_cmaes`).
+
     The warm start is written to ``folder/warm`` (and resumes from there), the polish to
     ``folder/polish``. ``result.extra["warm_score"]`` and ``["polish_score"]`` give each stage's
     best; ``result.method`` is ``"hybrid"``.
@@ -46,15 +49,16 @@ def fit_hybrid(problem: FitProblem, target_v: Any, *, warm_score: float = 5.0,
     sub = (lambda name: os.path.join(folder, name)) if folder else (lambda name: None)
     warm = fit_cmaes(problem, popsize=popsize, target_score=warm_score, max_seconds=max_seconds,
                      seed=seed, restarts=restarts, folder=sub("warm"), resume=resume,
-                     progress=progress, max_evaluations=10**9, callback=callback)
+                     progress=progress, max_evaluations=10**9, callback=callback, x0=x0,
+                     sigma0=sigma0)
     order = np.argsort(warm.scores)
-    x0: list[np.ndarray] = []
+    starts: list[np.ndarray] = []
     for k in order:  # distinct starting points
-        if not any(np.allclose(warm.x[k], y, rtol=1e-9, atol=0) for y in x0):
-            x0.append(warm.x[k])
-        if len(x0) == polish_starts:
+        if not any(np.allclose(warm.x[k], y, rtol=1e-9, atol=0) for y in starts):
+            starts.append(warm.x[k])
+        if len(starts) == polish_starts:
             break
-    polished = fit_gradient(problem, target_v, x0=np.array(x0), steps=polish_steps,
+    polished = fit_gradient(problem, target_v, x0=np.array(starts), steps=polish_steps,
                             learning_rate=learning_rate,
                             final_learning_rate=final_learning_rate, smoothing=smoothing,
                             loss=loss, spike_weight=spike_weight, guard_ms=guard_ms,

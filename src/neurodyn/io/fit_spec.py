@@ -56,6 +56,9 @@
     target_score = 0.5
     seed = 0
     restarts = 0                       # IPOP restarts (cmaes)
+    x0 = { g_na = 120 }                # start (cmaes, hybrid): values by path, physical
+                                       # units; the others start mid-range
+    sigma0 = 0.25                      # initial CMA-ES step, a fraction of each range
     workers = 2                        # spread each generation over local Dask workers, or
     scheduler = "tcp://host:8786"      # over an existing Dask cluster (both optional)
 
@@ -84,7 +87,7 @@ _TOP = {"name", "description", "model", "cell", "data", "features", "parameter",
 _FIT = {"method", "popsize", "max_evaluations", "max_seconds", "target_score", "seed", "restarts",
         "generations", "workers", "scheduler", "warm_score", "polish_starts", "polish_steps",
         "learning_rate", "final_learning_rate", "loss", "spike_weight", "starts", "steps",
-        "screen", "objectives", "optimizer", "guard_ms"}
+        "screen", "objectives", "optimizer", "guard_ms", "x0", "sigma0"}
 
 
 @dataclass
@@ -296,7 +299,8 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
                          ("final_learning_rate", ("hybrid", "gradient")),
                          ("optimizer", ("hybrid", "gradient")), ("guard_ms", ("hybrid", "gradient")),
                          ("starts", ("gradient",)), ("steps", ("gradient",)),
-                         ("screen", ("gradient",)), ("objectives", ("nsga2",))):
+                         ("screen", ("gradient",)), ("objectives", ("nsga2",)),
+                         ("x0", ("cmaes", "hybrid")), ("sigma0", ("cmaes", "hybrid"))):
         if key in options and method not in allowed:
             raise _err(source, f"[fit].{key}", f"applies to method {' or '.join(allowed)}, "
                        f"not {method!r}. Fix: drop it.")
@@ -305,6 +309,19 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
     if "optimizer" in options and options["optimizer"] not in ("lm", "adam", "lbfgs"):
         raise _err(source, "[fit].optimizer", f"must be 'lm', 'adam' or 'lbfgs'; got "
                    f"{options['optimizer']!r}.")
+    if "x0" in options:
+        if not isinstance(options["x0"], dict):
+            raise _err(source, "[fit].x0", "must be a table of starting values by parameter "
+                       f"path (e.g. x0 = {{ g_na = 50 }}); got {options['x0']!r}.")
+        from ..fitting.cmaes import start_point
+
+        try:
+            start_point(problem, options["x0"], "x0")
+        except NeurodynError as exc:
+            raise _err(source, "[fit].x0", str(exc)) from None
+    if "sigma0" in options and not 0.0 < float(options["sigma0"]) <= 1.0:
+        raise _err(source, "[fit].sigma0", "must be in (0, 1] (a fraction of each parameter's "
+                   f"range); got {options['sigma0']!r}.")
     if "objectives" in options:
         obj = options["objectives"]
         if isinstance(obj, dict):
