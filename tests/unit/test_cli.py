@@ -302,7 +302,8 @@ def test_neurodyn_fit_with_the_gradient_method(tmp_path):
 
 
 def test_fit_spec_for_a_drifting_recording(reference_dir):
-    """[data] cut/holding and [features] margins/hyperpolarizing_only reach the FitProblem."""
+    """[data] cut/holding and [features] margins/hyperpolarizing_only/depolarizing_only reach
+    the FitProblem."""
     import tomllib
 
     from neurodyn.io.fit_spec import parse_fit_spec
@@ -345,6 +346,22 @@ def test_fit_spec_for_a_drifting_recording(reference_dir):
                                      'hyperpolarizing_only = ["sag_ratio"]'))
     with pytest.raises(SpecError, match="hyperpolarizing_only"):
         parse_fit_spec(bad)
+    # depolarizing_only: the spike count is then scored on the 10 positive steps only (sweep 5,
+    # 0 pA, where the cell fires spontaneously, drops out)
+    dep = parse_fit_spec(tomllib.loads(text.replace(
+        'hyperpolarizing_only = ["input_resistance"]',
+        'hyperpolarizing_only = ["input_resistance"]\n    '
+        'depolarizing_only = ["spike_count_stimint"]')))
+    sc = dep.problem.target.defined[:, 0]
+    assert np.array_equal(sc, amp > 0) and sc.sum() == 10 and amp[5] == 0
+    assert pb.target.defined[:, 0].all()  # without it: every sweep
+    for bad_text, key in (('depolarizing_only = ["AP_width"]', "depolarizing_only"),
+                          ('depolarizing_only = ["input_resistance"]', "scored nowhere")):
+        bad = tomllib.loads(text.replace('hyperpolarizing_only = ["input_resistance"]',
+                                         'hyperpolarizing_only = ["input_resistance"]\n    '
+                                         + bad_text))
+        with pytest.raises(SpecError, match=key):
+            parse_fit_spec(bad)
 
 
 @pytest.mark.parametrize(("change", "expected"), [

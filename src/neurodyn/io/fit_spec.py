@@ -33,6 +33,8 @@
                                        # 0.1 otherwise)
     margins = ["15 ms", "0 ms"]        # features see only [stim_start - 15, stim_end + 0] ms
     hyperpolarizing_only = ["input_resistance", "sag_ratio"]   # scored on steps < 0 only
+    depolarizing_only = ["AP_width"]   # scored on steps > 0 only (evoked, not spontaneous
+                                       # spikes: leaves out sweeps without a stimulus)
     aggregate = "sum"                  # the score: sum of z-scores, or "squares" (sum of z**2)
 
     [[parameter]]
@@ -207,7 +209,8 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
     d = _keys(data.get("data") or {}, {"recording", "sweeps", "ljp", "tolerance_pA", "synthetic",
                                        "protocol", "noise_mV", "cut", "holding"}, "[data]", source)
     fe = _keys(data.get("features") or {}, {"names", "threshold", "rel_sd", "margins",
-                                            "hyperpolarizing_only", "aggregate"}, "[features]",
+                                            "hyperpolarizing_only", "depolarizing_only",
+                                            "aggregate"}, "[features]",
                source)
     aggregate = fe.get("aggregate", "sum")
     try:
@@ -269,16 +272,24 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         if not isinstance(mg, list) or len(mg) != 2:
             raise _err(source, "[features].margins", f"must be [before, after] (ms); got {mg!r}.")
         margins = tuple(_num(x, "ms", "[features].margins", source) for x in mg)
-    hyper = fe.get("hyperpolarizing_only", [])
-    if not isinstance(hyper, list) or any(h not in names for h in hyper):
-        raise _err(source, "[features].hyperpolarizing_only", f"must list features of "
-                   f"[features].names; got {hyper!r}.")
+    signed = {}
+    for key in ("hyperpolarizing_only", "depolarizing_only"):
+        signed[key] = fe.get(key, [])
+        if not isinstance(signed[key], list) or any(h not in names for h in signed[key]):
+            raise _err(source, f"[features].{key}", f"must list features of [features].names; "
+                       f"got {signed[key]!r}.")
+    both = set(signed["hyperpolarizing_only"]) & set(signed["depolarizing_only"])
+    if both:
+        raise _err(source, "[features].depolarizing_only", f"{sorted(both)} also in "
+                   "hyperpolarizing_only: such a feature would be scored nowhere.")
     try:
         start, stop, amp = step_windows(protocol)
         f = extract(data_v, protocol.t, stim_start=start, stim_end=stop, features=names,
                     threshold=threshold, stimulus_current_nA=amp / 1000.0, margins=margins)
-        for name in hyper:
+        for name in signed["hyperpolarizing_only"]:
             f[amp >= 0, names.index(name)] = np.nan
+        for name in signed["depolarizing_only"]:
+            f[amp <= 0, names.index(name)] = np.nan
         target = FeatureTarget.from_values(f, names, rel_sd=float(fe.get("rel_sd", 0.05)))
         problem = FitProblem(model, params, protocol, target, names, threshold=threshold,
                              method=sim_method, substeps=substeps, holding=holding,
