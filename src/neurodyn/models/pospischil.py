@@ -196,9 +196,8 @@ class Pospischil(AbstractNeuronModel):
     def gating(self, p: Any, v: Any, xp: Any) -> tuple[tuple[Any, Any], ...]:
         """``(x_inf, 1/tau_x)`` of m, h, n, p, u, q, r at ``v`` (1/ms)."""
         am, bm, _, _, _, _ = _traub_rates(v, p.v_t, xp)
-        uk = v - p.v_t - p.v_sk
-        an = 0.032 * xp.vtrap(15.0 - uk, 5.0)
-        bn = 0.5 * xp.exp((10.0 - uk) / 40.0)
+        # n's rates at V_T + v_sk through the same code (bit-identical to V_T at v_sk = 0)
+        *_, an, bn = _traub_rates(v, p.v_t + p.v_sk, xp)
         uh = v - p.v_t - p.v_sh
         ah = 0.128 * xp.exp((17.0 - uh) / 18.0)
         bh = 4.0 / (1.0 + xp.exp((40.0 - uh) / 5.0))
