@@ -274,6 +274,13 @@ def test_neurodyn_fit_writes_a_report_and_resumes(tmp_path, capsys):
     n = len((out / "evaluations.jsonl").read_text().splitlines())
     assert main(["fit", str(spec), "-o", str(out), "-q"]) == 0  # resumes: already done
     assert len((out / "evaluations.jsonl").read_text().splitlines()) == n
+    # the resumed result reports the same errors (undefined entries stay undefined, not -1)
+    again = json.loads((out / "result.json").read_text())
+    z0, z1 = np.array(res["z_best"], dtype=float), np.array(again["z_best"], dtype=float)
+    assert np.isnan(z0).any()
+    np.testing.assert_array_equal(np.isnan(z1), np.isnan(z0))
+    np.testing.assert_allclose(z1[~np.isnan(z1)], z0[~np.isnan(z0)])
+    assert again["z_median"] == pytest.approx(res["z_median"])
 
 
 def test_neurodyn_fit_with_the_gradient_method(tmp_path):
