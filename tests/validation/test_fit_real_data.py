@@ -13,7 +13,10 @@ same fit ended at max 3.2 SD, with the plain sum at max 7.5 SD). The two ABF
 recordings drift and fire spontaneously at their baseline in the early sweeps; their fits are
 stored and reproduced but miss the target (score: the sum of squared z-scores; median 2.9 and
 3.4 SD, max 43 and 24; with the plain sum 3.7 and 5.9, max 85 and 154; README and the issue's
-closing notes say why).
+closing notes say why). ``pospischil_ext_*`` are the same recordings fitted with the model's
+extensions (an AHP current with its Ca2+ shell, an inward rectifier, a K+ activation shift), in
+three stages (``_1_passive``, ``_2_full``, the final file), with the spike-shape features scored
+on positive steps only: median 1.26 and 1.81 SD, max 45 and 31 SD (still above the target).
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ FITS = sorted(p.stem for p in (EXAMPLES / "results").glob("*.json"))
 
 
 def test_every_conductance_fit_has_a_stored_result():
-    assert {"pospischil_b6", "pospischil_17o05028", "pospischil_fsi"} <= set(FITS)
+    assert {"pospischil_b6", "pospischil_17o05028", "pospischil_fsi", "pospischil_ext_17o05028",
+            "pospischil_ext_fsi"} <= set(FITS)
 
 
 @pytest.mark.parametrize("name", FITS)
@@ -58,3 +62,29 @@ def test_stored_fit_reproduces_its_feature_errors(name):
           f"({pb.features[worst[1]]}, sweep {worst[0]}); above 3 SD: {int(np.sum(z[d] > 3))}")
     if name == "pospischil_b6":
         assert med <= 1.0 and mx <= 3.0
+
+
+@pytest.mark.parametrize("rec", ["17o05028", "fsi"])
+def test_extended_model_fits_the_abf_recordings_better(rec):
+    """The extended conductance model (AHP current with Ca2+ shell and K+ activation shift for
+    17o05028; inward rectifier and K+ activation shift for the FSI), fitted in three stages,
+    against the plain model's fit: over the entries both score, the median error and the
+    passive features' median errors are lower. Stored numbers: median 2.88 -> 1.26 SD
+    (17o05028) and 3.44 -> 1.81 SD (FSI); input resistance 14.7 -> 4.5 and 13.8 -> 5.3 SD,
+    time constant 17.8 -> 4.7 and 19.0 -> 9.0 SD. Both still miss the issue's target: the
+    first-spike latencies (SD 5 %, at least 0.1 ms) stay up to 45 and 31 SD off."""
+    z = {}
+    for kind in ("", "ext_"):
+        stored = json.loads((EXAMPLES / "results" / f"pospischil_{kind}{rec}.json").read_text())
+        z[kind] = (np.array(stored["z_best"], dtype=float), stored["features"])
+    (zp, fp), (ze, fe) = z[""], z["ext_"]
+    assert fp == fe
+    both = np.isfinite(zp) & np.isfinite(ze)
+    med_p, med_e = float(np.median(zp[both])), float(np.median(ze[both]))
+    print(f"{rec}: {int(both.sum())} common entries, median {med_p:.3g} -> {med_e:.3g} SD")
+    assert med_e < 0.7 * med_p
+    for f in ("input_resistance", "time_constant"):
+        j = fp.index(f)
+        mp, me = np.nanmedian(zp[:, j]), np.nanmedian(ze[:, j])
+        print(f"  {f}: median {mp:.3g} -> {me:.3g} SD")
+        assert me < 0.6 * mp
