@@ -110,3 +110,27 @@ def find_brian2_python(explicit: str | None) -> tuple[str | None, str, list[str]
             return python, f"{how} ({python}; brian2, numpy = {info})", rejected
         rejected.append(f"{how}: {info}")
     return None, "", rejected
+
+
+def run_json(cmd: list[str], *, timeout: float, env: dict | None = None,
+             cwd: Path | str = REPO) -> dict:
+    """Run ``cmd`` in a fresh process whose last stdout line is a JSON object; return that object
+    with ``process_s`` (the process's wall time, start-up included) added, or
+    ``{"error": ..., "process_s": ...}`` when the process fails, times out or prints no JSON."""
+    import json
+
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"error": f"{Path(cmd[0]).name}: {exc}", "process_s": time.perf_counter() - t0}
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        return {"error": (p.stderr or p.stdout)[-2000:], "process_s": wall}
+    try:
+        out = json.loads(p.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"error": f"no JSON on the last stdout line: {p.stdout[-500:]!r}",
+                "process_s": wall}
+    out["process_s"] = wall
+    return out

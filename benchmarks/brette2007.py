@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,6 +55,7 @@ from _common import (  # noqa: E402
     med_min_max,
     parse_cores,
     pin,
+    run_json,
 )
 
 MODELS = ("COBA", "CUBA", "COBAHH")
@@ -142,16 +142,10 @@ def run_neurodyn(model: str, seeds: int, repeats: int) -> dict:
         env = {**os.environ, "NEURODYN_CACHE_DIR": cache}
         env.pop("JAX_COMPILATION_CACHE_DIR", None)
         for label in ("cold", "warm"):
-            t0 = time.perf_counter()
-            p = subprocess.run([sys.executable, "-c", code, model, "1", ARGS.dtype],
-                               capture_output=True,
-                               text=True, env=env, cwd=REPO, timeout=900)
-            wall = time.perf_counter() - t0
-            if p.returncode != 0:
-                out[f"e2e_{label}"] = {"error": p.stderr[-2000:]}
-                continue
-            info = json.loads(p.stdout.strip().splitlines()[-1])
-            out[f"e2e_{label}"] = {"total_s": wall, **info}
+            r = run_json([sys.executable, "-c", code, model, "1", ARGS.dtype], env=env,
+                         timeout=900)
+            # the child's own total_s (import to result) wins over the process time
+            out[f"e2e_{label}"] = r if "error" in r else {"total_s": r.pop("process_s"), **r}
     return out
 
 
@@ -219,20 +213,11 @@ print(json.dumps({{"build_s": t2 - t1, "simulate_s": t3 - t2, "run_s": r.stats["
                                   if l.startswith("VmHWM:")][0]}}))
 """
     out: dict = {"n": n, "p": p_conn, "weight_scale": ws}
-    t0 = time.perf_counter()
-    pr = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
-                        timeout=3600)
-    out["neurodyn"] = (json.loads(pr.stdout.strip().splitlines()[-1]) if pr.returncode == 0
-                       else {"error": pr.stderr[-2000:]})
-    out["neurodyn"]["process_s"] = time.perf_counter() - t0
+    out["neurodyn"] = run_json([sys.executable, "-c", code], timeout=3600)
     if python:
-        t0 = time.perf_counter()
-        pr = subprocess.run([python, str(PEER), "COBA", "cpp_standalone", str(T_STOP), str(DT), "1",
-                             "--n", str(n), "--p", str(p_conn), "--weight-scale", str(ws)],
-                            capture_output=True, text=True, cwd=REPO, timeout=3600)
-        out["brian2_cpp"] = (json.loads(pr.stdout.strip().splitlines()[-1]) if pr.returncode == 0
-                             else {"error": (pr.stderr or pr.stdout)[-2000:]})
-        out["brian2_cpp"]["process_s"] = time.perf_counter() - t0
+        out["brian2_cpp"] = run_json([python, str(PEER), "COBA", "cpp_standalone", str(T_STOP),
+                                      str(DT), "1", "--n", str(n), "--p", str(p_conn),
+                                      "--weight-scale", str(ws)], timeout=3600)
     return out
 
 
@@ -240,15 +225,8 @@ def run_brian2(python: str, model: str, seeds: int, quick: bool) -> dict:
     out: dict = {}
 
     def call(mode: str, seed: int) -> dict:
-        t0 = time.perf_counter()
-        p = subprocess.run([python, str(PEER), model, mode, str(T_STOP), str(DT), str(seed)],
-                           capture_output=True, text=True, timeout=1800, cwd=REPO)
-        wall = time.perf_counter() - t0
-        if p.returncode != 0:
-            return {"error": (p.stderr or p.stdout)[-2000:]}
-        d = json.loads(p.stdout.strip().splitlines()[-1])
-        d["process_s"] = wall
-        return d
+        return run_json([python, str(PEER), model, mode, str(T_STOP), str(DT), str(seed)],
+                        timeout=1800)
 
     out["cpp_standalone"] = call("cpp_standalone", 1)
     if quick and model == "COBAHH":

@@ -36,6 +36,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+from _common import run_json  # noqa: E402
 
 _SMOKE = """
 import json, time
@@ -92,15 +94,7 @@ def sh(cmd: list[str]) -> str:
 
 def child(code: str, args: list[str], timeout: float) -> dict:
     """Run ``code`` in a fresh interpreter; its last stdout line is a JSON object."""
-    t0 = time.perf_counter()
-    try:
-        p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                           cwd=REPO, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    if p.returncode != 0:
-        return {"error": p.stderr[-1500:], "wall_s": time.perf_counter() - t0}
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    return run_json([sys.executable, "-c", code, *args], timeout=timeout)
 
 
 def main() -> int:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
-from _common import cpu_model, parse_cores, pin  # noqa: E402
+from _common import cpu_model, parse_cores, pin, run_json  # noqa: E402
 
 TRUTH = {"g_na": 120.0, "g_k": 36.0, "g_l": 0.3, "c_m": 1.0}
 THRESHOLDS = (10.0, 5.0, 2.0)
@@ -103,7 +103,6 @@ def run_method(method: str, seed: int, max_seconds: float) -> dict:
 
 def run_bluepyopt(target, seconds: float) -> dict | None:
     import importlib.util
-    import subprocess
 
     from neurodyn.fitting import FEATURES
 
@@ -113,12 +112,8 @@ def run_bluepyopt(target, seconds: float) -> dict | None:
                "efel_names": [FEATURES[f].efel for f in target.features],
                "mean": target.mean.tolist(), "sd": target.sd.tolist(), "seconds": seconds,
                "offspring": 16}
-    p = subprocess.run([sys.executable, str(REPO / "benchmarks" / "peers" / "bluepyopt_fit.py"),
-                        json.dumps(payload, default=float)], capture_output=True, text=True,
-                       timeout=seconds + 600)
-    if p.returncode != 0:
-        return {"error": p.stderr}
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    return run_json([sys.executable, str(REPO / "benchmarks" / "peers" / "bluepyopt_fit.py"),
+                     json.dumps(payload, default=float)], timeout=seconds + 600)
 
 
 def main() -> int:

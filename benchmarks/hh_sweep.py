@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -50,6 +49,7 @@ from _common import (  # noqa: E402
     med_min_max,
     parse_cores,
     pin,
+    run_json,
 )
 
 T_STOP = 500.0  # ms
@@ -289,22 +289,12 @@ def run_brian2(python: str, params_path: Path, refs: dict, procs: int) -> dict:
     for mode in ("cpp_standalone", "cython"):
         runs, errors = [], []
         for _ in range(procs):
-            t0 = time.perf_counter()
-            try:
-                r = subprocess.run([python, str(PEER_BRIAN2), str(params_path), mode,
-                                    str(T_STOP), str(DT)],
-                                   capture_output=True, text=True, timeout=900, cwd=REPO)
-            except subprocess.TimeoutExpired:
-                errors.append("timed out after 900 s")
+            d = run_json([python, str(PEER_BRIAN2), str(params_path), mode, str(T_STOP),
+                          str(DT)], timeout=900)
+            if "error" in d:
+                errors.append(" | ".join(d["error"].strip().splitlines()[-3:]))
                 continue
-            wall = time.perf_counter() - t0
-            lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
-            if r.returncode != 0 or not lines:
-                tail = (r.stderr.strip().splitlines() or ["?"])[-3:]
-                errors.append(f"rc={r.returncode}: {' | '.join(tail)}")
-                continue
-            d = json.loads(lines[-1])
-            d["process_wall_s"] = wall
+            d["process_wall_s"] = d.pop("process_s")
             runs.append(d)
         if not runs:
             out["modes"][mode] = {"failed": errors}

@@ -63,3 +63,24 @@ def test_test_files_have_unique_names():
     tests = Path(__file__).resolve().parents[1]
     names = collections.Counter(p.name for p in tests.rglob("test_*.py"))
     assert not [n for n, c in names.items() if c > 1]
+
+
+def test_benchmark_json_runner(repo_root):
+    """benchmarks/_common.run_json: the child's last stdout line as a dict plus process_s; a
+    failing child, a timeout and a child that prints no JSON each give an "error" entry."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("_bench_common",
+                                                  repo_root / "benchmarks" / "_common.py")
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    py = sys.executable
+    ok = common.run_json([py, "-c", "print('log line'); print('{\"a\": 1}')"], timeout=60)
+    assert ok["a"] == 1 and ok["process_s"] > 0
+    bad = common.run_json([py, "-c", "import sys; sys.exit('boom')"], timeout=60)
+    assert "boom" in bad["error"]
+    slow = common.run_json([py, "-c", "import time; time.sleep(5)"], timeout=0.5)
+    assert "timed out" in slow["error"].lower() or "timeout" in slow["error"].lower()
+    none = common.run_json([py, "-c", "print('no json here')"], timeout=60)
+    assert "no JSON" in none["error"]
