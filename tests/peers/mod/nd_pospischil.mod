@@ -3,10 +3,10 @@
 : in one mechanism with fixed reversal potentials; NEURON's celsius scales the rates as in
 : ModelDB 123623 (Q10 3 for Na/Kd from 36 degC, 2.3 for M, 3 for T inactivation from 24 degC). Parameters are RANGE variables named as
 : neurodyn's (conductances in S/cm2 = mS/cm2 / 1000). The leak is NEURON's pas.
-: neurodyn's extensions are here too: the D-current, the Na+ inactivation shift v_sh, the
-: K+ activation shift v_sk, the
-: Ca2+-activated K+ (AHP) current with its submembrane Ca2+ shell (state ca, mM, filled by the T-
-: and L-currents), and the inward rectifier (instantaneous activation).
+: neurodyn's extensions are here too: the D-current, the Na+ inactivation shift v_sh, the K+
+: activation shift v_sk, the Ca2+-activated K+ (AHP) current with its submembrane Ca2+ shell
+: (state ca, mM, filled by the T- and L-currents), and the inward rectifier (instantaneous
+: activation).
 NEURON {
     SUFFIX nd_pospischil
     NONSPECIFIC_CURRENT i
