@@ -17,10 +17,19 @@ from ._gates import (
 )
 from .nernst import FARADAY
 
-__all__ = ["CAI0", "CaHVA", "CaPool", "CaT"]
+__all__ = ["CAI0", "CaHVA", "CaPool", "CaT", "shell_influx"]
 
 #: NEURON's default initial internal calcium concentration (``cai0_ca_ion``), mM
 CAI0 = 5e-5
+
+
+def shell_influx(ica: Any, depth: Any) -> Any:
+    """Rate (mM/ms) at which a calcium current density ``ica`` (µA/cm², outward positive:
+    inward current raises the concentration) fills a submembrane shell ``depth`` µm deep:
+    ``-10 ica / (2 F depth)`` (the 10 converts µA/cm² over µm to mM/ms; F in C/mol;
+    Destexhe et al. 1993). :class:`CaPool` and the point model
+    :class:`~neurodyn.models.Pospischil` share it."""
+    return -10.0 * ica / (2.0 * FARADAY * depth)
 
 
 @with_hay_bib
@@ -223,7 +232,7 @@ class CaPool(AbstractMechanism):
 
     def _inf(self, p: Any, env: Mapping[str, Any]) -> Any:
         """The concentration the pool relaxes to with the current frozen (mM)."""
-        return p.min_cai - 10.0 * p.gamma * env["ica"] * p.decay / (2.0 * FARADAY * p.depth)
+        return p.min_cai + shell_influx(p.gamma * env["ica"], p.depth) * p.decay
 
     def init_state(self, p: Any, v: Any, env: Mapping[str, Any], xp: Any) -> tuple[Any, ...]:
         cai = env["cai"] if "cai" in env else CAI0

@@ -144,8 +144,8 @@ class Trace:
         self.xs = [np.array([r["params"][p] for p in paths]) for r in rows]
         self.scores = [float(r["score"]) for r in rows]
         # the store writes an undefined entry (NaN) as -1 (z-scores are >= 0): back to NaN
-        self.zs = [np.where(np.asarray(r["z"], dtype=float) < 0, np.nan,
-                            np.asarray(r["z"], dtype=float)) for r in rows]
+        zs = [np.asarray(r["z"], dtype=float) for r in rows]
+        self.zs = [np.where(z < 0, np.nan, z) for z in zs]
         self.history = history if history is not None else []
 
     def add(self, generation: int, ev: Any, wall: float, store: FitStore,

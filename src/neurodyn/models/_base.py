@@ -117,13 +117,12 @@ class AbstractNeuronModel(Described):
         (``A = k x_inf``, ``B = -k``)."""
         raise NotImplementedError
 
-    def holding(self, p: Any, v: Any, xp: Any) -> tuple[Any, dict[str, Any]]:
-        """The constant input (model's :attr:`input_unit`) that makes ``v`` (mV) a steady state,
-        and the initial-value parameters that start the model there (``{"v_init": v, ...}``).
+    def rest_state(self, p: Any, v: Any, xp: Any) -> Any:
+        """The state at rest at membrane potential ``v`` (mV), the input aside.
 
         The default covers models whose state is the membrane variable plus gates in relaxation
-        form (Hodgkin–Huxley type): the gates at ``x_inf(v)``, the input solves ``dv/dt = 0``
-        (``dv/dt`` is affine in the input). Other models override it or raise.
+        form (Hodgkin–Huxley type): the gates at ``x_inf(v)``. Models with other state (an ion
+        concentration) override it; others raise.
         """
         if set(self.state_vars) != {self.voltage_var, *self.gate_vars}:
             from ..errors import ParameterError
@@ -134,7 +133,16 @@ class AbstractNeuronModel(Described):
                 "holding='baseline', or use a conductance-based or AdEx model."
             )
         gates = dict(zip(self.gate_vars, (x for x, _ in self.gating(p, v, xp))))
-        s = self.State(**{self.voltage_var: v + 0.0 * gates[self.gate_vars[0]]}, **gates)
+        return self.State(**{self.voltage_var: v + 0.0 * gates[self.gate_vars[0]]}, **gates)
+
+    def holding(self, p: Any, v: Any, xp: Any) -> tuple[Any, dict[str, Any]]:
+        """The constant input (model's :attr:`input_unit`) that makes ``v`` (mV) a steady state,
+        and the initial-value parameters that start the model there (``{"v_init": v, ...}``).
+
+        The state is :meth:`rest_state` at ``v``; the input solves ``dv/dt = 0`` (``dv/dt`` is
+        affine in the input). Models whose rest is not a function of ``v`` override it.
+        """
+        s = self.rest_state(p, v, xp)
         zero = 0.0 * getattr(s, self.voltage_var)
         d0 = getattr(self.derivatives(p, s, zero, xp), self.voltage_var)
         d1 = getattr(self.derivatives(p, s, zero + 1.0, xp), self.voltage_var)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..channels.nernst import FARADAY
+from ..channels.calcium import shell_influx
 from ..params import param
 from ._base import AbstractNeuronModel, Preset
 from .traub_miles import _rates as _traub_rates
@@ -221,22 +221,16 @@ class Pospischil(AbstractNeuronModel):
                 (p_inf, k_p), (u_inf, k_u), (aq / (aq + bq), aq + bq), (ar / (ar + br), ar + br),
                 (a_inf, 0.5 + 0.0 * v), (b_inf, 1.0 / p.tau_d + 0.0 * v))
 
-    def _steady_state(self, p: Any, v: Any, xp: Any) -> Any:
+    def rest_state(self, p: Any, v: Any, xp: Any) -> Any:
         """The state at rest at ``v`` (mV): gates at x_inf(v), [Ca] where influx and
-        removal balance."""
+        removal balance (the holding current then comes from the base class)."""
         gates = [x for x, _ in self.gating(p, v, xp)]
         s = self.State(v + 0.0 * gates[0], *gates, 0.0 * gates[0])
-        return s._replace(ca=p.ca_rest + self._ca_influx(p, s, xp) * p.tau_ca)
+        g = self._conductances(p, s, xp)
+        return s._replace(ca=p.ca_rest + self._ca_influx(p, g, s.v) * p.tau_ca)
 
     def init_state(self, p: Any, xp: Any) -> Any:
-        return self._steady_state(p, p.v_init + 0.0 * p.g_na, xp)
-
-    def holding(self, p: Any, v: Any, xp: Any) -> tuple[Any, dict[str, Any]]:
-        """The current (µA/cm²) that makes ``v`` a steady state, and ``{"v_init": v}`` (the
-        gates and [Ca] start at their steady state there)."""
-        s = self._steady_state(p, v, xp)
-        a, b = self.linearized(p, s, 0.0 * s.v, xp)
-        return -(a.v + b.v * s.v) * p.c_m, {"v_init": s.v}
+        return self.rest_state(p, p.v_init + 0.0 * p.g_na, xp)
 
     def _conductances(self, p: Any, s: Any, xp: Any) -> dict[str, Any]:
         s_inf = self._t_activation(p, s.v, xp)
@@ -245,10 +239,9 @@ class Pospischil(AbstractNeuronModel):
                 "kir": p.g_kir / (1.0 + xp.exp((s.v - p.v_kir) / p.k_kir)),
                 "t": p.g_t * s_inf * s_inf * s.u, "cal": p.g_cal * s.q * s.q * s.r, "l": p.g_l}
 
-    def _ca_influx(self, p: Any, s: Any, xp: Any) -> Any:
-        """Rate of [Ca] rise from the Ca²⁺ currents (mM/ms): :math:`-10 i_{Ca}/(2 F d)`."""
-        g = self._conductances(p, s, xp)
-        return -10.0 * (g["t"] + g["cal"]) * (s.v - p.e_ca) / (2.0 * FARADAY * p.depth_ca)
+    def _ca_influx(self, p: Any, g: dict[str, Any], v: Any) -> Any:
+        """Rate of [Ca] rise (mM/ms) from the T- and L-currents (conductances ``g``) at ``v``."""
+        return shell_influx((g["t"] + g["cal"]) * (v - p.e_ca), p.depth_ca)
 
     def linearized(self, p: Any, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
         g = self._conductances(p, s, xp)
@@ -259,7 +252,7 @@ class Pospischil(AbstractNeuronModel):
         b_v = -(g["na"] + g_k + g_ca + g["l"]) * inv_c
         gates = self.gating(p, s.v, xp)
         inv_tau_ca = 1.0 / p.tau_ca
-        a_ca = self._ca_influx(p, s, xp) + p.ca_rest * inv_tau_ca
+        a_ca = self._ca_influx(p, g, s.v) + p.ca_rest * inv_tau_ca
         return (self.State(a_v, *(k * x for x, k in gates), a_ca),
                 self.State(b_v, *(-k for _, k in gates), -inv_tau_ca + 0.0 * s.ca))
 
