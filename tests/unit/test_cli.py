@@ -371,6 +371,69 @@ def test_fit_spec_for_a_drifting_recording(reference_dir):
             parse_fit_spec(bad)
 
 
+def test_fit_spec_efel_settings_reach_target_and_candidates(reference_dir):
+    """[features] efel: eFEL settings for the target and for every candidate. In 17o05028 the
+    cell fires spontaneously 4.6 ms before the 20 pA step of sweep 7 (inside the 15 ms margin);
+    by default eFEL counts that spike as the first (latency -4.6 ms). With
+    strict_stiminterval the latency is that of the first peak after the onset, which the test
+    finds in the raw trace itself (first local maximum above -20 mV after the onset)."""
+    import tomllib
+
+    from neurodyn.fitting import step_windows
+    from neurodyn.io.fit_spec import parse_fit_spec
+
+    text = f"""
+    [model]
+    type = "Pospischil"
+    [data]
+    recording = "{reference_dir / 'ephys' / 'pyabf' / '17o05028_ic_steps.abf'}"
+    cut = "700 ms"
+    holding = "baseline"
+    [features]
+    names = ["time_to_first_spike"]
+    margins = ["15 ms", "0 ms"]
+    [[parameter]]
+    path = "g_l"
+    low = 0.001
+    high = 1
+    transform = "log"
+    """
+    plain = parse_fit_spec(tomllib.loads(text))
+    strict_text = text.replace("[features]", "[features]\n    efel = {strict_stiminterval = true}")
+    strict = parse_fit_spec(tomllib.loads(strict_text))
+    assert plain.problem.efel_settings == {}
+    assert strict.problem.efel_settings == {"strict_stiminterval": True}
+    start = step_windows(strict.problem.protocol)[0]
+    t, v = strict.problem.protocol.t, strict.data_v[7]
+    assert plain.problem.target.mean[7, 0] == pytest.approx(-4.6, abs=0.05)
+    after = np.flatnonzero((t > start[7]) & (v > -20.0))
+    i = after[0]
+    while v[i + 1] > v[i]:
+        i += 1
+    assert strict.problem.target.mean[7, 0] == pytest.approx(t[i] - start[7], abs=0.1)
+    assert strict.problem.target.mean[7, 0] > 40.0
+    # the candidates' features are extracted with the same settings
+    import neurodyn.fitting.features as features
+
+    seen = []
+
+    def spy(*args, **kw):
+        seen.append(kw.get("settings"))
+        return extract(*args, **kw)
+
+    extract = features.extract
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(features, "extract", spy)
+        strict.problem.evaluate([[0.05]])
+    assert seen == [{"strict_stiminterval": True}]
+    for bad, key in (("{strict_stimintervall = true}", "strict_stiminterval"),
+                     ("{Threshold = -30.0}", "threshold"),
+                     ("true", "must map")):
+        with pytest.raises(SpecError, match=rf"\[features\].efel.*{key}"):
+            parse_fit_spec(tomllib.loads(text.replace(
+                "[features]", f"[features]\n    efel = {bad}")))
+
+
 @pytest.mark.parametrize(("change", "expected"), [
     (("model", "type", "HodgkinHuxleyy"), "[model].type"),
     (("parameter", 0, "low", 300.0), "low < high"),

@@ -176,6 +176,21 @@ def test_efel_threshold_is_restored(hh_step):
     assert f[0, 0] == 0
 
 
+def test_check_efel_settings():
+    from neurodyn.fitting.features import check_efel_settings
+
+    assert check_efel_settings(None, "x") == {}
+    assert check_efel_settings({"strict_stiminterval": True}, "x") == {"strict_stiminterval": True}
+    with pytest.raises(ParameterError, match="Did you mean 'strict_stiminterval'"):
+        check_efel_settings({"strict_stim_interval": True}, "FitProblem.efel_settings")
+    with pytest.raises(ParameterError, match="threshold="):
+        check_efel_settings({"Threshold": -30.0}, "x")
+    with pytest.raises(ParameterError, match="must map"):
+        check_efel_settings(["strict_stiminterval"], "x")
+    # extract() itself still accepts a new setting (eFEL adds it; custom features may read it)
+    assert check_efel_settings({"my_setting": 1}, "x", known_only=False) == {"my_setting": 1}
+
+
 def test_efel_cost_per_trace_peers_features(hh_step, capsys):
     t, v = hh_step
     assert t.size == 28001  # 700 ms at 0.025 ms

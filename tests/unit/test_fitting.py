@@ -125,6 +125,22 @@ def test_the_score_sums_z_scores_or_their_squares():
                    aggregate="max")
 
 
+def test_a_profile_scores_as_its_problem_does():
+    """profile() re-fits the others on the same problem: its aggregate, margins and eFEL
+    settings carry over (the profile's score is the problem's score of the profile point)."""
+    from neurodyn.fitting import profile
+
+    prob = _problem(t_stop=200.0, amps=(60, 100))
+    sq = FitProblem(prob.model, prob.params, prob.protocol, prob.target, PEERS_FEATURES,
+                    method=prob.method, aggregate="squares", margins=(20.0, 0.0),
+                    efel_settings={"strict_stiminterval": True})
+    prof = profile(sq, "g_l", [0.33], popsize=4, max_evaluations=8, seed=0)
+    p = prof["params"][0]
+    x = [[p[k] for k in sq.paths]]
+    assert prof["scores"][0] == pytest.approx(float(sq.evaluate(x).total[0]), rel=1e-12)
+    assert prof["scores"][0] != pytest.approx(float(prob.evaluate(x).total[0]), rel=1e-3)
+
+
 def test_candidates_whose_features_are_all_undefined_score_the_penalty():
     prob = _problem(t_stop=120.0, amps=(80,))
     ev = prob.evaluate([[50.0, 80.0, 1.0]])  # too little Na: no spike, spike features missing

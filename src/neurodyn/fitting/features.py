@@ -43,6 +43,7 @@ __all__ = [
     "FEATURES",
     "PEERS_FEATURES",
     "FeatureSpec",
+    "check_efel_settings",
     "extract",
     "protocol_features",
     "resolve_features",
@@ -204,6 +205,32 @@ def resolve_features(features: Sequence[str] | str, who: str = "extract") -> tup
             f"'efel:<name>' for any other eFEL feature."
         )
     return tuple(out)
+
+
+def check_efel_settings(settings: Mapping[str, Any] | None, who: str, *,
+                        known_only: bool = True) -> dict[str, Any]:
+    """``settings`` as a dict of eFEL settings, checked: a mapping by setting name, without the
+    spike threshold (``Threshold``: the ``threshold`` argument sets it) and, with
+    ``known_only``, only names of ``efel.Settings`` (a misspelt name would otherwise be added
+    as a new setting and silently change nothing)."""
+    if settings is None:
+        return {}
+    if not isinstance(settings, Mapping) or not all(isinstance(k, str) for k in settings):
+        raise ParameterError(f"{who} must map eFEL setting names to values; got {settings!r}. "
+                             "Fix: e.g. {'strict_stiminterval': True}.")
+    if "Threshold" in settings:
+        raise ParameterError(
+            f"{who}: set the spike threshold with threshold=..., not the eFEL setting "
+            "'Threshold'. Fix: e.g. threshold=-20.0 (mV).")
+    if known_only:
+        known = list(vars(_import_efel().Settings()))
+        for k in settings:
+            if k not in known:
+                close = difflib.get_close_matches(k, known, n=2, cutoff=0.6)
+                hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+                raise ParameterError(f"{who}: eFEL has no setting {k!r}.{hint} Fix: use a "
+                                     "field of efel.Settings.")
+    return dict(settings)
 
 
 @contextmanager
@@ -386,12 +413,7 @@ def extract(
                 f"{(*batch, n_sw)}; got shape {np.shape(stimulus_current_nA)}. Fix: one value per "
                 "sweep in nA."
             ) from None
-    settings = dict(settings or {})
-    if "Threshold" in settings:
-        raise ParameterError(
-            "extract.settings: set the spike threshold with threshold=..., not "
-            "settings['Threshold']. Fix: extract(..., threshold=-20.0)."
-        )
+    settings = check_efel_settings(settings, "extract.settings", known_only=False)
     spans = None
     if margins is not None:
         try:

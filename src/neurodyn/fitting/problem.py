@@ -180,6 +180,11 @@ class FitProblem(SearchSpace):
     aggregate: how the z-scores make the score that the methods minimise: ``"sum"`` (default,
         the sum of z-scores) or ``"squares"`` (the sum of their squares; large errors weigh
         more). NSGA-II's objectives are group sums of the same terms.
+    efel_settings: other eFEL settings for the candidates' features (names of
+        ``efel.Settings``; the spike threshold is ``threshold``). Build the target with the same
+        settings. E.g. ``{"strict_stiminterval": True}`` detects spikes in the stimulus window
+        only, so that a spontaneous spike before the step is not the "first spike" of
+        ``time_to_first_spike`` (a negative latency) nor part of the spike-shape means.
     """
 
     model: Any
@@ -196,6 +201,7 @@ class FitProblem(SearchSpace):
     baseline: Any = None
     margins: tuple[float, float] | None = None
     aggregate: str = "sum"
+    efel_settings: Mapping[str, Any] | None = None
     n_evaluations: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -244,8 +250,9 @@ class FitProblem(SearchSpace):
                     "baseline=recorded_baseline(recording.voltages(), protocol).")
             self.baseline = b
             self.holding_inputs(self.from_unit(np.full((1, self.dim), 0.5)))  # model supports it
-        from .features import resolve_features, step_windows
+        from .features import check_efel_settings, resolve_features, step_windows
 
+        self.efel_settings = check_efel_settings(self.efel_settings, "FitProblem.efel_settings")
         start, stop, amp = step_windows(self.protocol)
         if self.stim_window is None:
             self.stim_window = (start, stop)
@@ -343,7 +350,7 @@ class FitProblem(SearchSpace):
         feats = extract(v, np.asarray(out.t), stim_start=self.stim_window[0],
                         stim_end=self.stim_window[1], features=self.features,
                         threshold=self.threshold, stimulus_current_nA=self._step_nA,
-                        margins=self.margins)
+                        margins=self.margins, settings=self.efel_settings)
         t2 = time.perf_counter()
         z = zscores(feats, self.target, missing_score=self.missing_score)
         self.n_evaluations += x.shape[0]

@@ -18,6 +18,7 @@ Bioinformatics 25:1923–1929.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,10 +44,9 @@ def profile(problem: FitProblem, path: str, values: Sequence[float], **cmaes: An
         raise ParameterError("profile needs at least two free parameters.")
     scores, params = [], []
     for v in values:
-        sub = FitProblem(problem.model.replace(**{path: float(v)}), others, problem.protocol,
-                         problem.target, problem.features, threshold=problem.threshold,
-                         stim_window=problem.stim_window, method=problem.method,
-                         substeps=problem.substeps, missing_score=problem.missing_score)
+        # the same problem (holding, margins, aggregate, eFEL settings...) with p held at v
+        sub = dataclasses.replace(problem, model=problem.model.replace(**{path: float(v)}),
+                                  params=others)
         res = fit_cmaes(sub, **cmaes)
         scores.append(res.score_)
         params.append({**res.params_, path: float(v)})

@@ -36,6 +36,9 @@
     depolarizing_only = ["AP_width"]   # scored on steps > 0 only (evoked, not spontaneous
                                        # spikes: leaves out sweeps without a stimulus)
     aggregate = "sum"                  # the score: sum of z-scores, or "squares" (sum of z**2)
+    efel = {strict_stiminterval = true}  # other eFEL settings, for the target and the model
+                                       # (here: spikes in the stimulus window only, so that a
+                                       # spontaneous spike before the step is not the first one)
 
     [[parameter]]
     path = "g_na"
@@ -201,6 +204,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         step_windows,
         synthetic_traces,
     )
+    from ..fitting.features import check_efel_settings
     from ..fitting.objectives import check_aggregate
 
     _keys(data, _TOP, "", source)
@@ -210,7 +214,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
                                        "protocol", "noise_mV", "cut", "holding"}, "[data]", source)
     fe = _keys(data.get("features") or {}, {"names", "threshold", "rel_sd", "margins",
                                             "hyperpolarizing_only", "depolarizing_only",
-                                            "aggregate"}, "[features]",
+                                            "aggregate", "efel"}, "[features]",
                source)
     aggregate = fe.get("aggregate", "sum")
     try:
@@ -278,6 +282,10 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         if not isinstance(signed[key], list) or any(h not in names for h in signed[key]):
             raise _err(source, f"[features].{key}", f"must list features of [features].names; "
                        f"got {signed[key]!r}.")
+    try:
+        efel_settings = check_efel_settings(fe.get("efel"), "it")
+    except NeurodynError as exc:
+        raise _err(source, "[features].efel", str(exc)) from None
     both = set(signed["hyperpolarizing_only"]) & set(signed["depolarizing_only"])
     if both:
         raise _err(source, "[features].depolarizing_only", f"{sorted(both)} also in "
@@ -285,7 +293,8 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
     try:
         start, stop, amp = step_windows(protocol)
         f = extract(data_v, protocol.t, stim_start=start, stim_end=stop, features=names,
-                    threshold=threshold, stimulus_current_nA=amp / 1000.0, margins=margins)
+                    threshold=threshold, stimulus_current_nA=amp / 1000.0, margins=margins,
+                    settings=efel_settings)
         for name in signed["hyperpolarizing_only"]:
             f[amp >= 0, names.index(name)] = np.nan
         for name in signed["depolarizing_only"]:
@@ -294,7 +303,8 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         problem = FitProblem(model, params, protocol, target, names, threshold=threshold,
                              method=sim_method, substeps=substeps, holding=holding,
                              baseline=recorded_baseline(data_v, protocol) if holding else None,
-                             margins=margins, aggregate=aggregate)
+                             margins=margins, aggregate=aggregate,
+                             efel_settings=efel_settings)
     except NeurodynError as exc:
         raise _err(source, "[features]/[[parameter]]", str(exc)) from None
     fit = _keys(data.get("fit") or {}, _FIT, "[fit]", source)
