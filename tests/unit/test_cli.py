@@ -485,3 +485,8 @@ def test_cmaes_starts_from_x0():
     for j, (p, centre) in enumerate(zip(fs.problem.params, (60.0, 70.0, 0.55, 1.25))):
         assert p.transform == "linear"
         np.testing.assert_allclose(x[:, j], centre, atol=0.04 * (p.high - p.low), rtol=0)
+    # the start itself is the first candidate, so the fit never ends worse than its start
+    start = [60.0, 70.0, 0.55, 1.25]
+    np.testing.assert_allclose(x[0], start, rtol=1e-12)
+    assert res.scores[0] == pytest.approx(float(fs.problem.evaluate([start]).total[0]))
+    assert res.score_ <= res.scores[0]

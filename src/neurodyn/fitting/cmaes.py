@@ -72,7 +72,8 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
         parameter's transform: log-scaled parameters step by factors).
     x0: starting point by path, physical units (e.g. a previous fit's best parameters);
         parameters it leaves out start in the middle of their range (the default for all).
-        Later IPOP restarts start from random points.
+        When given, the start is evaluated as the first candidate of the first generation, so
+        the result is never worse than it. Later IPOP restarts start from random points.
     max_evaluations, target_score, max_seconds: stopping rules (the first reached wins).
     seed: random seed (pycma's).
     restarts: when CMA-ES stops (converged or stagnating) before the budget is spent, start
@@ -106,6 +107,10 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
         if popsize is not None:
             opts["popsize"] = int(popsize)
         es = cma.CMAEvolutionStrategy(u0, sigma0, opts)
+        if x0 is not None:
+            # the start itself is the first candidate (pycma's injection, which tell() weighs
+            # as such), so that a fit started where another ended never ends worse than that
+            es.inject([u0], force=True)
         tr, gen, n_restart = Trace(problem.paths), 0, 0
     t_start = time.perf_counter() - (tr.history[-1]["wall_s"] if tr.history else 0.0)
     stopped = ""
