@@ -308,6 +308,25 @@ def test_neurodyn_fit_with_the_gradient_method(tmp_path):
         parse_fit_spec(d, source="g.toml")
 
 
+def _abf_spec(reference_dir, features: str) -> str:
+    """A fit spec (TOML text) of the Pospischil model on the 17o05028 recording, held at its
+    baseline, with the given [features] lines and g_l free."""
+    return f"""
+    [model]
+    type = "Pospischil"
+    [data]
+    recording = "{reference_dir / 'ephys' / 'pyabf' / '17o05028_ic_steps.abf'}"
+    cut = "700 ms"
+    holding = "baseline"
+    [features]{features}
+    [[parameter]]
+    path = "g_l"
+    low = 0.001
+    high = 1
+    transform = "log"
+    """
+
+
 def test_fit_spec_for_a_drifting_recording(reference_dir):
     """[data] cut/holding and [features] margins/hyperpolarizing_only/depolarizing_only reach
     the FitProblem."""
@@ -315,23 +334,10 @@ def test_fit_spec_for_a_drifting_recording(reference_dir):
 
     from neurodyn.io.fit_spec import parse_fit_spec
 
-    text = f"""
-    [model]
-    type = "Pospischil"
-    [data]
-    recording = "{reference_dir / 'ephys' / 'pyabf' / '17o05028_ic_steps.abf'}"
-    cut = "700 ms"
-    holding = "baseline"
-    [features]
+    text = _abf_spec(reference_dir, """
     names = ["spike_count_stimint", "input_resistance"]
     margins = ["15 ms", "0 ms"]
-    hyperpolarizing_only = ["input_resistance"]
-    [[parameter]]
-    path = "g_l"
-    low = 0.001
-    high = 1
-    transform = "log"
-    """
+    hyperpolarizing_only = ["input_resistance"]""")
     spec = parse_fit_spec(tomllib.loads(text))
     pb = spec.problem
     assert pb.protocol.t_stop < 700.0 and pb.holding == "baseline"
@@ -382,22 +388,9 @@ def test_fit_spec_efel_settings_reach_target_and_candidates(reference_dir):
     from neurodyn.fitting import step_windows
     from neurodyn.io.fit_spec import parse_fit_spec
 
-    text = f"""
-    [model]
-    type = "Pospischil"
-    [data]
-    recording = "{reference_dir / 'ephys' / 'pyabf' / '17o05028_ic_steps.abf'}"
-    cut = "700 ms"
-    holding = "baseline"
-    [features]
+    text = _abf_spec(reference_dir, """
     names = ["time_to_first_spike"]
-    margins = ["15 ms", "0 ms"]
-    [[parameter]]
-    path = "g_l"
-    low = 0.001
-    high = 1
-    transform = "log"
-    """
+    margins = ["15 ms", "0 ms"]""")
     plain = parse_fit_spec(tomllib.loads(text))
     strict_text = text.replace("[features]", "[features]\n    efel = {strict_stiminterval = true}")
     strict = parse_fit_spec(tomllib.loads(strict_text))
