@@ -483,3 +483,7 @@ def test_cmaes_starts_from_x0():
     np.testing.assert_allclose(x[0], start, rtol=1e-12)
     assert res.scores[0] == pytest.approx(float(fs.problem.evaluate([start]).total[0]))
     assert res.score_ <= res.scores[0]
+    # also where pycma's bound transform is not the identity (a start at a bound's edge)
+    edge = {"g_na": 50.01, "g_k": 79.99}
+    res = fit_cmaes(fs.problem, x0=edge, sigma0=0.01, popsize=4, max_evaluations=4)
+    np.testing.assert_allclose(np.asarray(res.x)[0], [50.01, 79.99, 0.55, 1.25], rtol=1e-12)

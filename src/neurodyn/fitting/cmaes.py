@@ -109,8 +109,10 @@ def fit_cmaes(problem: FitProblem, *, popsize: int | None = None, sigma0: float 
         es = cma.CMAEvolutionStrategy(u0, sigma0, opts)
         if x0 is not None:
             # the start itself is the first candidate (pycma's injection, which tell() weighs
-            # as such), so that a fit started where another ended never ends worse than that
-            es.inject([u0], force=True)
+            # as such), so that a fit started where another ended never ends worse than that;
+            # injected solutions are genotypes: undo pycma's bound transform (not the identity
+            # near the bounds, where fitted values often sit)
+            es.inject([es.boundary_handler.inverse(np.asarray(u0, dtype=float))], force=True)
         tr, gen, n_restart = Trace(problem.paths), 0, 0
     t_start = time.perf_counter() - (tr.history[-1]["wall_s"] if tr.history else 0.0)
     stopped = ""
