@@ -16,7 +16,10 @@ stored and reproduced but miss the target (score: the sum of squared z-scores; m
 closing notes say why). ``pospischil_ext_*`` are the same recordings fitted with the model's
 extensions (an AHP current with its Ca2+ shell, an inward rectifier, a K+ activation shift), in
 three stages (``_1_passive``, ``_2_full``, the final file), with the spike-shape features scored
-on positive steps only: median 1.26 and 1.81 SD, max 45 and 31 SD (still above the target).
+on positive steps only and, in the last stage, spikes detected in the stimulus window only
+(eFEL's strict_stiminterval; a spontaneous spike just before the step is otherwise its "first
+spike", with a negative latency): median 2.0 and 1.43 SD, max 17.4 and 16.9 SD, 37 of 101 and
+19 of 113 entries above 3 SD (still above the target).
 """
 
 from __future__ import annotations
@@ -64,24 +67,41 @@ def test_stored_fit_reproduces_its_feature_errors(name):
         assert med <= 1.0 and mx <= 3.0
 
 
+def _plain_fit_under(ext_name: str, plain_name: str) -> tuple[np.ndarray, list[str]]:
+    """|z| of the plain model's stored fit (``plain_name``) scored as the extended fit
+    ``ext_name`` scores its own candidates (its eFEL settings; the same recording, features
+    and SD rule), so that both are compared against the same targets."""
+    import tomllib
+
+    from neurodyn.io.fit_spec import parse_fit_spec
+
+    path = EXAMPLES / f"{plain_name}.toml"
+    data = tomllib.loads(path.read_text())
+    ext = tomllib.loads((EXAMPLES / f"{ext_name}.toml").read_text())
+    if "efel" in ext["features"]:
+        data["features"]["efel"] = ext["features"]["efel"]
+    pb = parse_fit_spec(data, source=str(path)).problem
+    stored = json.loads((EXAMPLES / "results" / f"{plain_name}.json").read_text())
+    z = np.abs(pb.evaluate(np.array([[stored["params"][p] for p in pb.paths]])).z[0])
+    return np.where(pb.target.defined, z, np.nan), list(pb.features)
+
+
 @pytest.mark.parametrize("rec", ["17o05028", "fsi"])
 def test_extended_model_fits_the_abf_recordings_better(rec):
     """The extended conductance model (AHP current with Ca2+ shell and K+ activation shift for
     17o05028; inward rectifier and K+ activation shift for the FSI), fitted in three stages,
-    against the plain model's fit: over the entries both score, the median error and the
-    passive features' median errors are lower. Stored numbers: median 2.88 -> 1.26 SD
-    (17o05028) and 3.44 -> 1.81 SD (FSI); input resistance 14.7 -> 4.5 and 13.8 -> 5.3 SD,
-    time constant 17.8 -> 4.7 and 19.0 -> 9.0 SD. Both still miss the issue's target: the
-    first-spike latencies (SD 5 %, at least 0.1 ms) stay up to 45 and 31 SD off."""
-    z = {}
-    for kind in ("", "ext_"):
-        stored = json.loads((EXAMPLES / "results" / f"pospischil_{kind}{rec}.json").read_text())
-        z[kind] = (np.array(stored["z_best"], dtype=float), stored["features"])
-    (zp, fp), (ze, fe) = z[""], z["ext_"]
+    against the plain model's fit, both scored with the extended fit's eFEL settings (spikes in
+    the stimulus window only): over the entries both score, the median error and the passive
+    features' median errors are lower. Both still miss the issue's target: the first-spike
+    latencies (SD 5 %, at least 0.1 ms) stay far off (numbers in the example files)."""
+    stored = json.loads((EXAMPLES / "results" / f"pospischil_ext_{rec}.json").read_text())
+    ze, fe = np.array(stored["z_best"], dtype=float), stored["features"]
+    zp, fp = _plain_fit_under(f"pospischil_ext_{rec}", f"pospischil_{rec}")
     assert fp == fe
     both = np.isfinite(zp) & np.isfinite(ze)
     med_p, med_e = float(np.median(zp[both])), float(np.median(ze[both]))
-    print(f"{rec}: {int(both.sum())} common entries, median {med_p:.3g} -> {med_e:.3g} SD")
+    print(f"{rec}: {int(both.sum())} common entries, median {med_p:.3g} -> {med_e:.3g} SD, "
+          f"max {np.max(zp[both]):.3g} -> {np.max(ze[both]):.3g} SD")
     assert med_e < 0.7 * med_p
     for f in ("input_resistance", "time_constant"):
         j = fp.index(f)
