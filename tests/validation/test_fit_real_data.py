@@ -18,8 +18,8 @@ extensions (an AHP current with its Ca2+ shell, an inward rectifier, a K+ activa
 three stages (``_1_passive``, ``_2_full``, the final file), with the spike-shape features scored
 on positive steps only and, in the last stage (17o05028) or the last two (FSI), spikes
 detected in the stimulus window only (eFEL's strict_stiminterval; a spontaneous spike just
-before the step is otherwise its "first spike", with a negative latency): median 2.0 and 1.43
-SD, max 17.4 and 16.9 SD, 37 of 101 and 19 of 113 entries above 3 SD (still above the
+before the step is otherwise its "first spike", with a negative latency): median 1.29 and 0.97
+SD, max 12.7 and 15.8 SD, 24 of 101 and 16 of 113 entries above 3 SD (still above the
 target).
 """
 
