@@ -268,3 +268,27 @@ def test_dask_workers_evaluate_a_generation_as_the_local_process_does():
     np.testing.assert_allclose(remote.z, local.z)
     ref = fit_cmaes(_problem(t_stop=200.0, amps=(60, 100)), popsize=6, max_evaluations=12, seed=1)
     np.testing.assert_allclose(res.scores, ref.scores)
+
+
+def test_from_traces_measures_the_target_as_the_candidates():
+    """FitProblem.from_traces builds the target with the recipe that evaluate() applies to the
+    candidates (margins, eFEL settings, step currents): the noiseless truth scores exactly zero,
+    and the sign-restricted features are undefined on the other sweeps."""
+    hh = nd.models.HodgkinHuxley(rates="neuron_table", area=AREA)
+    prot = Protocol.steps([-30, 60, 100], start=50, stop=200, t_stop=250, dt=0.025)
+    params = [FreeParameter("g_na", 50, 250), FreeParameter("g_l", 0.1, 1.0, transform="log")]
+    v = np.asarray(prot.simulate(hh.replace(**TRUTH), method="backward_euler").v)
+    names = ["spike_count_stimint", "time_to_first_spike", "input_resistance", "voltage_base"]
+    prob = FitProblem.from_traces(hh, params, prot, v, names,
+                                  hyperpolarizing_only=["input_resistance"],
+                                  depolarizing_only=["time_to_first_spike"],
+                                  method="backward_euler", margins=(10.0, 0.0),
+                                  efel_settings={"strict_stiminterval": True})
+    defined = prob.target.defined
+    np.testing.assert_array_equal(defined[:, 1], [False, True, True])
+    np.testing.assert_array_equal(defined[:, 2], [True, False, False])
+    assert prob.target.mean[0, 2] > 0  # input resistance (MOhm) of the -30 pA step
+    ev = prob.evaluate([[TRUTH["g_na"], TRUTH["g_l"]]])
+    assert np.all(np.abs(ev.z[0][defined]) == 0.0)
+    with pytest.raises(ParameterError, match="depolarizing_only names"):
+        FitProblem.from_traces(hh, params, prot, v, names, depolarizing_only=["AP_width"])

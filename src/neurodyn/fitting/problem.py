@@ -333,10 +333,55 @@ class FitProblem(SearchSpace):
         (:func:`spike_marked_voltages`)."""
         return spike_marked_voltages(self.model, self.protocol, out)
 
+    def extract_features(self, v: Any, t: Any) -> np.ndarray:
+        """The problem's features of traces ``v`` ``(..., n_sweeps, n_samples)`` (mV) sampled at
+        ``t`` (ms), ``(..., n_sweeps, n_features)``: eFEL with the problem's stimulus windows,
+        step currents, threshold, margins and eFEL settings. The target and every candidate are
+        measured by this one recipe (:meth:`from_traces`, :meth:`evaluate`)."""
+        from .features import extract
+
+        return extract(v, t, stim_start=self.stim_window[0], stim_end=self.stim_window[1],
+                       features=self.features, threshold=self.threshold,
+                       stimulus_current_nA=self._step_nA, margins=self.margins,
+                       settings=self.efel_settings)
+
+    @classmethod
+    def from_traces(cls, model: Any, params: Sequence[FreeParameter], protocol: Any,
+                    traces: Any, features: Sequence[str], *, rel_sd: float = 0.05,
+                    floor: Any = None, hyperpolarizing_only: Sequence[str] = (),
+                    depolarizing_only: Sequence[str] = (), **options: Any) -> FitProblem:
+        """The problem whose target is the features of the recorded (or synthetic) ``traces``
+        ``(n_sweeps, n_samples)`` (mV, sampled as ``protocol``), measured exactly as the
+        candidates' are (:meth:`extract_features`), with ``SD = max(rel_sd |value|, floor)``
+        (:meth:`~neurodyn.fitting.objectives.FeatureTarget.from_values`).
+
+        ``hyperpolarizing_only`` features are scored on sweeps with a negative step only,
+        ``depolarizing_only`` ones on positive steps only (elsewhere the target is undefined).
+        ``options`` are the other :class:`FitProblem` fields (threshold, method, holding, ...)."""
+        from .features import step_windows
+        from .objectives import FeatureTarget
+
+        features = list(features)
+        for key, sub in (("hyperpolarizing_only", hyperpolarizing_only),
+                         ("depolarizing_only", depolarizing_only)):
+            unknown = [f for f in sub if f not in features]
+            if unknown:
+                raise ParameterError(f"FitProblem.from_traces: {key} names {unknown}, which are "
+                                     f"not among the features ({', '.join(features)}).")
+        # the target is not known before the features are measured; it is set just below
+        problem = cls(model, params, protocol, None, features, **options)
+        f = problem.extract_features(np.asarray(traces, dtype=float), np.asarray(protocol.t))
+        amp = step_windows(protocol)[2]
+        for name in hyperpolarizing_only:
+            f[amp >= 0, features.index(name)] = np.nan
+        for name in depolarizing_only:
+            f[amp <= 0, features.index(name)] = np.nan
+        problem.target = FeatureTarget.from_values(f, features, rel_sd=rel_sd, floor=floor)
+        return problem
+
     def evaluate(self, x: Any) -> Evaluation:
         """Features, z-scores and the score (:attr:`aggregate`) for candidates ``x`` ``(n, d)``
         (physical units)."""
-        from .features import extract
         from .objectives import total, zscores
 
         x = np.atleast_2d(np.asarray(x, dtype=float))
@@ -347,10 +392,7 @@ class FitProblem(SearchSpace):
         out = self.simulate(x)
         v = self.voltages(out)
         t1 = time.perf_counter()
-        feats = extract(v, np.asarray(out.t), stim_start=self.stim_window[0],
-                        stim_end=self.stim_window[1], features=self.features,
-                        threshold=self.threshold, stimulus_current_nA=self._step_nA,
-                        margins=self.margins, settings=self.efel_settings)
+        feats = self.extract_features(v, np.asarray(out.t))
         t2 = time.perf_counter()
         z = zscores(feats, self.target, missing_score=self.missing_score)
         self.n_evaluations += x.shape[0]
@@ -426,14 +468,7 @@ def synthetic_problem(model: Any, protocol: Any, truth: Mapping[str, float],
     in each sweep's main step as the target (``SD = max(rel_sd |value|, floor)``,
     :meth:`FeatureTarget.from_values`), and the :class:`FitProblem` over ``params``. Returns the
     problem and the traces ``(n_sweeps, n_samples)`` (mV)."""
-    from .features import extract, step_windows
-    from .objectives import FeatureTarget
-
     v = synthetic_traces(model, protocol, truth, method=method, substeps=substeps,
                          noise_mV=noise_mV, seed=seed)
-    start, stop, _ = step_windows(protocol)
-    f = extract(v, protocol.t, stim_start=start, stim_end=stop, features=features,
-                threshold=threshold)
-    target = FeatureTarget.from_values(f, features, rel_sd=rel_sd)
-    return FitProblem(model, params, protocol, target, features, threshold=threshold,
-                      method=method, substeps=substeps), v
+    return FitProblem.from_traces(model, params, protocol, v, features, rel_sd=rel_sd,
+                                  threshold=threshold, method=method, substeps=substeps), v

@@ -192,16 +192,13 @@ def parse_parameters(data: dict[str, Any], source: str,
 def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
                    default_name: str = "fit") -> FitSpec:
     from ..fitting import (
-        FeatureTarget,
         FitProblem,
         Protocol,
-        extract,
         read_abf,
         read_csv,
         read_npz,
         read_nwb,
         recorded_baseline,
-        step_windows,
         synthetic_traces,
     )
     from ..fitting.features import check_efel_settings
@@ -291,20 +288,13 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         raise _err(source, "[features].depolarizing_only", f"{sorted(both)} also in "
                    "hyperpolarizing_only: such a feature would be scored nowhere.")
     try:
-        start, stop, amp = step_windows(protocol)
-        f = extract(data_v, protocol.t, stim_start=start, stim_end=stop, features=names,
-                    threshold=threshold, stimulus_current_nA=amp / 1000.0, margins=margins,
-                    settings=efel_settings)
-        for name in signed["hyperpolarizing_only"]:
-            f[amp >= 0, names.index(name)] = np.nan
-        for name in signed["depolarizing_only"]:
-            f[amp <= 0, names.index(name)] = np.nan
-        target = FeatureTarget.from_values(f, names, rel_sd=float(fe.get("rel_sd", 0.05)))
-        problem = FitProblem(model, params, protocol, target, names, threshold=threshold,
-                             method=sim_method, substeps=substeps, holding=holding,
-                             baseline=recorded_baseline(data_v, protocol) if holding else None,
-                             margins=margins, aggregate=aggregate,
-                             efel_settings=efel_settings)
+        problem = FitProblem.from_traces(
+            model, params, protocol, data_v, names, rel_sd=float(fe.get("rel_sd", 0.05)),
+            hyperpolarizing_only=signed["hyperpolarizing_only"],
+            depolarizing_only=signed["depolarizing_only"], threshold=threshold,
+            method=sim_method, substeps=substeps, holding=holding,
+            baseline=recorded_baseline(data_v, protocol) if holding else None,
+            margins=margins, aggregate=aggregate, efel_settings=efel_settings)
     except NeurodynError as exc:
         raise _err(source, "[features]/[[parameter]]", str(exc)) from None
     fit = _keys(data.get("fit") or {}, _FIT, "[fit]", source)
