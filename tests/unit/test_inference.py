@@ -3,6 +3,8 @@ the analytic posterior of a Gaussian model, clear errors (issue 6)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -207,3 +209,20 @@ def test_simulations_are_keyed_to_the_fixed_model_parameters_too(tmp_path):
     simulate_prior(make(0.3), 4, chunk=4, folder=str(tmp_path))
     with pytest.raises(ParameterError, match="another problem"):
         simulate_prior(make(0.31), 4, chunk=4, folder=str(tmp_path))
+
+
+def test_problem_simulations_are_keyed_to_the_efel_settings():
+    """Saved features of a fit problem are not reused by a problem that measures them with
+    other eFEL settings (e.g. spikes in the stimulus window only)."""
+    pytest.importorskip("efel")
+    import neurodyn as nd
+    from neurodyn.fitting import FreeParameter, Protocol, synthetic_problem
+
+    prot = Protocol.steps([60], start=20, stop=80, t_stop=100, dt=0.05)
+    prob, _ = synthetic_problem(nd.models.HodgkinHuxley(), prot, {"g_na": 120.0},
+                                [FreeParameter("g_na", 100, 140)], ["spike_count_stimint"])
+    strict = dataclasses.replace(prob, efel_settings={"strict_stiminterval": True})
+    assert Simulator.from_problem(prob).fingerprint() == Simulator.from_problem(
+        dataclasses.replace(prob)).fingerprint()
+    assert Simulator.from_problem(prob).fingerprint() != Simulator.from_problem(
+        strict).fingerprint()

@@ -209,7 +209,8 @@ class Simulator(SearchSpace):
         key = repr((_model_key(problem.model), pr.epochs, pr.dt, pr.t_stop, problem.features,
                     problem.threshold, problem.margins, problem.substeps, problem.method,
                     problem.holding, None if problem.baseline is None else
-                    np.asarray(problem.baseline).tolist(), problem.stim_window))
+                    np.asarray(problem.baseline).tolist(), problem.stim_window,
+                    sorted((problem.efel_settings or {}).items())))
         sim = cls(problem.params, fn, names,
                   f"{problem.describe().splitlines()[0]}", traces=traces, key=key)
         sim.meta["observed"] = np.asarray(problem.target.mean, dtype=float)[sweeps, feats]
