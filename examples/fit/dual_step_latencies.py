@@ -41,12 +41,14 @@ def latencies(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         steps = [e for e in long if e.amplitude == a]
         amp.append(a)
         if a <= 0 or len(steps) != 2:
-            first.append(np.nan), second.append(np.nan)
+            first.append(np.nan)
+            second.append(np.nan)
             continue
         lat = [extract(v[s][None], t, stim_start=e.start, stim_end=e.stop,
                        features=["time_to_first_spike"], threshold=-20.0, margins=(15.0, 0.0),
                        settings={"strict_stiminterval": True})[0, 0] for e in steps]
-        first.append(lat[0]), second.append(lat[1])
+        first.append(lat[0])
+        second.append(lat[1])
     return np.array(amp), np.array(first), np.array(second)
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,14 +205,8 @@ class Simulator(SearchSpace):
             out = problem.simulate(np.atleast_2d(x))
             return np.asarray(problem.protocol.t), problem.voltages(out)
 
-        pr = problem.protocol
-        key = repr((_model_key(problem.model), pr.epochs, pr.dt, pr.t_stop, problem.features,
-                    problem.threshold, problem.margins, problem.substeps, problem.method,
-                    problem.holding, None if problem.baseline is None else
-                    np.asarray(problem.baseline).tolist(), problem.stim_window,
-                    sorted((problem.efel_settings or {}).items())))
         sim = cls(problem.params, fn, names,
-                  f"{problem.describe().splitlines()[0]}", traces=traces, key=key)
+                  f"{problem.describe().splitlines()[0]}", traces=traces, key=_problem_key(problem))
         sim.meta["observed"] = np.asarray(problem.target.mean, dtype=float)[sweeps, feats]
         sim.meta["sd"] = np.asarray(problem.target.sd, dtype=float)[sweeps, feats]
         return sim
@@ -231,6 +225,39 @@ class Simulator(SearchSpace):
 def _values(d: Any) -> list[tuple[str, Any]]:
     """A description's parameters at full precision (its repr rounds)."""
     return sorted((k, np.asarray(v).tolist()) for k, v in d.params().items())
+
+
+#: FitProblem fields that do not change the features of a candidate: the free parameters are
+#: the simulator's own (in its fingerprint), the target and the scoring act after the features
+_NOT_MEASURED = frozenset({"params", "target", "missing_score", "aggregate"})
+
+
+def _problem_key(problem: Any) -> str:
+    """Every field of a FitProblem that its candidates' features depend on, at full precision:
+    all init fields but :data:`_NOT_MEASURED`, so that a field added to FitProblem later is part
+    of the key unless it is listed there (a stale reuse of saved features is the worse error)."""
+    import dataclasses
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, np.ndarray):
+            return v.tolist()
+        if isinstance(v, Mapping):
+            return sorted((k, plain(x)) for k, x in v.items())
+        if isinstance(v, list | tuple):
+            return [plain(x) for x in v]
+        return v
+
+    parts = []
+    for f in dataclasses.fields(problem):
+        if not f.init or f.name in _NOT_MEASURED:
+            continue
+        v = getattr(problem, f.name)
+        if f.name == "model":
+            v = _model_key(v)
+        elif f.name == "protocol":
+            v = (v.epochs, v.dt, v.t_stop)
+        parts.append((f.name, plain(v)))
+    return repr(parts)
 
 
 def _model_key(model: Any) -> Any:
