@@ -292,3 +292,6 @@ def test_from_traces_measures_the_target_as_the_candidates():
     assert np.all(np.abs(ev.z[0][defined]) == 0.0)
     with pytest.raises(ParameterError, match="depolarizing_only names"):
         FitProblem.from_traces(hh, params, prot, v, names, depolarizing_only=["AP_width"])
+    with pytest.raises(ParameterError, match="in both hyperpolarizing_only"):
+        FitProblem.from_traces(hh, params, prot, v, names, hyperpolarizing_only=["voltage_base"],
+                               depolarizing_only=["voltage_base"])

@@ -368,6 +368,11 @@ class FitProblem(SearchSpace):
             if unknown:
                 raise ParameterError(f"FitProblem.from_traces: {key} names {unknown}, which are "
                                      f"not among the features ({', '.join(features)}).")
+        both = sorted(set(hyperpolarizing_only) & set(depolarizing_only))
+        if both:
+            raise ParameterError(f"FitProblem.from_traces: {both} are in both hyperpolarizing_only "
+                                 "and depolarizing_only, so they would be scored on no sweep; "
+                                 "keep each feature in one of them at most.")
         # the target is not known before the features are measured; it is set just below
         problem = cls(model, params, protocol, None, features, **options)
         f = problem.extract_features(np.asarray(traces, dtype=float), np.asarray(protocol.t))
