@@ -356,7 +356,8 @@ class FitProblem(SearchSpace):
         (:meth:`~neurodyn.fitting.objectives.FeatureTarget.from_values`).
 
         ``hyperpolarizing_only`` features are scored on sweeps with a negative step only,
-        ``depolarizing_only`` ones on positive steps only (elsewhere the target is undefined).
+        ``depolarizing_only`` ones on positive steps only (elsewhere the target is undefined);
+        a feature may be in one of the two at most.
         ``options`` are the other :class:`FitProblem` fields (threshold, method, holding, ...)."""
         from .features import step_windows
         from .objectives import FeatureTarget
