@@ -257,6 +257,7 @@ class FitProblem(SearchSpace):
         if self.stim_window is None:
             self.stim_window = (start, stop)
         needs = any(f.needs_current for f in resolve_features(self.features))
+        self._step_pA = amp  # each sweep's main step (pA): the sign masks of from_traces
         self._step_nA = amp / 1000.0 if needs else None
         self.features = tuple(self.features)
 
@@ -359,7 +360,6 @@ class FitProblem(SearchSpace):
         ``depolarizing_only`` ones on positive steps only (elsewhere the target is undefined);
         a feature may be in one of the two at most.
         ``options`` are the other :class:`FitProblem` fields (threshold, method, holding, ...)."""
-        from .features import step_windows
         from .objectives import FeatureTarget
 
         features = list(features)
@@ -377,7 +377,7 @@ class FitProblem(SearchSpace):
         # the target is not known before the features are measured; it is set just below
         problem = cls(model, params, protocol, None, features, **options)
         f = problem.extract_features(np.asarray(traces, dtype=float), np.asarray(protocol.t))
-        amp = step_windows(protocol)[2]
+        amp = problem._step_pA
         for name in hyperpolarizing_only:
             f[amp >= 0, features.index(name)] = np.nan
         for name in depolarizing_only:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -236,7 +236,6 @@ def _problem_key(problem: Any) -> str:
     """Every field of a FitProblem that its candidates' features depend on, at full precision:
     all init fields but :data:`_NOT_MEASURED`, so that a field added to FitProblem later is part
     of the key unless it is listed there (a stale reuse of saved features is the worse error)."""
-    import dataclasses
 
     def plain(v: Any) -> Any:
         if isinstance(v, np.ndarray):
@@ -248,7 +247,7 @@ def _problem_key(problem: Any) -> str:
         return v
 
     parts = []
-    for f in dataclasses.fields(problem):
+    for f in fields(problem):
         if not f.init or f.name in _NOT_MEASURED:
             continue
         v = getattr(problem, f.name)
