@@ -306,6 +306,26 @@ def test_neurodyn_fit_with_the_gradient_method(tmp_path):
     d["fit"] = {"method": "nsga2", "objectives": {"rate": ["spike_count"]}}
     with pytest.raises(SpecError, match="leave out"):
         parse_fit_spec(d, source="g.toml")
+    # NSGA-II's trace objectives and reference point: errors under their keys, and a run
+    for fit, match in [({"method": "cmaes", "trace_sweeps": [0]}, r"trace_sweeps.*nsga2"),
+                       ({"method": "nsga2", "trace_sweeps": [5]}, r"\[fit\].trace_sweeps"),
+                       ({"method": "nsga2", "reference_point": [0, 0]},
+                        r"\[fit\].reference_point.*8 finite values"),
+                       ({"method": "nsga2", "epsilon": 0}, r"\[fit\].epsilon"),
+                       ({"method": "nsga2", "stall_generations": 0},
+                        r"\[fit\].stall_generations")]:
+        d["fit"] = fit
+        with pytest.raises(SpecError, match=match):
+            parse_fit_spec(d, source="g.toml")
+    d["fit"] = {"method": "nsga2", "objectives": "sweeps", "trace_sweeps": [0],
+                "reference_point": "ideal", "popsize": 8, "generations": 2, "seed": 0,
+                "restarts": 1, "stall_generations": 1}
+    fs = parse_fit_spec(d, source="g.toml")
+    res = _fit(fs, str(tmp_path / "n"), dict(fs.options), quiet=True)
+    assert res.extra["pareto_F"].shape[1] == 6
+    assert res.extra["runs"][0]["pop_size"] == 8
+    assert res.extra["objective_names"][-1] == "trace RMS 20 pA (mV)"
+    assert res.extra["objective_names"][0] == "sweep 20 pA (SD)"
 
 
 def _abf_spec(reference_dir, features: str) -> str:

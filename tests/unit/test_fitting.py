@@ -187,6 +187,92 @@ def test_nsga2_finds_low_scores_keeps_a_pareto_front_and_resumes(tmp_path):
     np.testing.assert_allclose(resumed.scores, ref.scores)
 
 
+def test_nsga2_with_trace_objectives_and_a_reference_point(tmp_path):
+    """trace_sweeps adds each named sweep's RMS distance (mV) to the target traces as an
+    objective ("subthreshold": the sweeps without spikes); reference_point="ideal" runs
+    R-NSGA-II; a killed run resumes to the same evaluations, and only with the same
+    objectives."""
+    pytest.importorskip("pymoo")
+    from neurodyn.fitting.nsga2 import fit_nsga2
+
+    hh = nd.models.HodgkinHuxley(rates="neuron_table", area=AREA)
+    prot = Protocol.steps([-20, 100], start=50, stop=180, t_stop=200.0, dt=0.025)
+    params = [FreeParameter("g_na", 50, 250), FreeParameter("g_k", 10, 80),
+              FreeParameter("g_l", 0.1, 1.0, transform="log")]
+    prob, v = synthetic_problem(hh, prot, TRUTH, params, PEERS_FEATURES, method="backward_euler")
+    truth = [[TRUTH[p] for p in prob.paths]]
+    assert prob.evaluate(truth, target_v=v).trace_rms[0] == pytest.approx([0.0, 0.0], abs=1e-9)
+    opts = dict(pop_size=12, objectives="sweeps", target_v=v, trace_sweeps="subthreshold",
+                reference_point="ideal", seed=1)
+    ref = fit_nsga2(prob, generations=6, folder=str(tmp_path / "ref"), **opts)
+    assert ref.extra["objective_names"] == ["sweep -20 pA (SD)", "sweep 100 pA (SD)",
+                                           "trace RMS -20 pA (mV)"]
+    assert ref.score_ < ref.scores[:12].min()
+    px, pf = ref.extra["pareto_x"], ref.extra["pareto_F"]
+    assert pf.shape == (len(px), 3)
+    # the trace objective is the RMS voltage difference on the hyperpolarising sweep
+    sim = np.asarray(prob.simulate(px).v)[:, 0]
+    np.testing.assert_allclose(pf[:, 2], np.sqrt(np.mean((sim - v[0]) ** 2, axis=-1)),
+                               rtol=1e-9)
+    folder = str(tmp_path / "fit")
+    fit_nsga2(prob, generations=2, folder=folder, **opts)
+    resumed = fit_nsga2(prob, generations=6, folder=folder, **opts)
+    np.testing.assert_allclose(resumed.scores, ref.scores)
+    with pytest.raises(ParameterError, match="same objectives"):
+        fit_nsga2(prob, generations=7, folder=folder, **{**opts, "trace_sweeps": None})
+    bad = [({"target_v": None}, "needs the target traces"),
+           ({"trace_sweeps": [2]}, "sweep indices 0-1"),
+           ({"trace_sweeps": "spiking"}, "'subthreshold' or a list"),
+           ({"target_v": v[:, :-1]}, r"target_v must be \(n_sweeps, n_samples\)"),
+           ({"reference_point": [0.0, 0.0]}, "3 finite values"),
+           ({"epsilon": 0.0}, "epsilon must be > 0")]
+    for change, match in bad:
+        with pytest.raises(ParameterError, match=match):
+            fit_nsga2(prob, generations=1, **{**opts, **change})
+    spiking = synthetic_problem(hh, Protocol.steps([100], start=50, stop=180, t_stop=200.0,
+                                                   dt=0.025), TRUTH, params, PEERS_FEATURES,
+                                method="backward_euler")
+    with pytest.raises(ParameterError, match="every sweep of target_v crosses"):
+        fit_nsga2(spiking[0], generations=1, target_v=spiking[1], trace_sweeps="subthreshold")
+
+
+def test_nsga2_restarts_with_a_doubled_population_on_a_stall(tmp_path):
+    """restarts: a run whose best has not fallen by 1 % in stall_generations generations
+    ends and a new one starts with twice the population; a fit killed after the restart
+    resumes to the same evaluations, and the result keeps every run."""
+    pytest.importorskip("pymoo")
+    from neurodyn.fitting.nsga2 import fit_nsga2
+
+    prob = _problem(t_stop=200.0, amps=(60, 100))
+    opts = dict(pop_size=8, objectives="sweeps", restarts=1, stall_generations=2, seed=0)
+    ref = fit_nsga2(prob, generations=30, target_score=1e-9, folder=str(tmp_path / "ref"),
+                    **opts)
+    runs = ref.extra["runs"]
+    assert [r["pop_size"] for r in runs] == [8, 16]
+    assert sum(8 * 2 ** k * r["generations"] for k, r in enumerate(runs)) == len(ref.scores)
+    # the first run ended on a stall: no 1 % gain over its last 2 generations
+    first = [h["best"] for h in ref.history if h["restart"] == 0]
+    assert first[-1] > 0.99 * first[-3]
+    assert ref.score_ == pytest.approx(min(r["best"] for r in runs))
+    folder = str(tmp_path / "fit")
+    kill_at = runs[0]["generations"] + 2  # two generations into the second run
+
+    class Killed(Exception):
+        pass
+
+    def kill(gen, ev):
+        if gen == kill_at:
+            raise Killed
+
+    with pytest.raises(Killed):
+        fit_nsga2(prob, generations=30, target_score=1e-9, folder=folder, callback=kill, **opts)
+    resumed = fit_nsga2(prob, generations=30, target_score=1e-9, folder=folder, **opts)
+    np.testing.assert_allclose(resumed.scores, ref.scores)
+    assert [r["pop_size"] for r in resumed.extra["runs"]] == [8, 16]
+    with pytest.raises(ParameterError, match="integer >= 1"):
+        fit_nsga2(prob, generations=1, **{**opts, "stall_generations": 0})
+
+
 def test_reset_models_get_their_spikes_marked_for_efel():
     """Integrate-and-fire traces lose the spike to the reset; the problem marks each spike
     sample at v_peak so eFEL counts the model's own spikes."""
@@ -259,13 +345,16 @@ def test_dask_workers_evaluate_a_generation_as_the_local_process_does():
 
     prob = _problem(t_stop=200.0, amps=(60, 100))
     x = prob.from_unit(np.random.default_rng(0).uniform(0.2, 0.8, (6, prob.dim)))
-    local = prob.evaluate(x)
+    target_v = np.asarray(prob.simulate([[TRUTH[p] for p in prob.paths]]).v)[0]
+    local = prob.evaluate(x, target_v=target_v)
     with DaskEvaluator(prob, n_workers=2) as ev:
-        remote = ev(x)
+        remote = ev(x, target_v=target_v)  # the trace distances of NSGA-II's trace_sweeps
         assert ev.n_workers == 2
         res = fit_cmaes(prob, popsize=6, max_evaluations=12, seed=1, evaluator=ev)
     np.testing.assert_allclose(remote.total, local.total)
     np.testing.assert_allclose(remote.z, local.z)
+    assert remote.trace_rms.shape == (6, 2)
+    np.testing.assert_allclose(remote.trace_rms, local.trace_rms)
     ref = fit_cmaes(_problem(t_stop=200.0, amps=(60, 100)), popsize=6, max_evaluations=12, seed=1)
     np.testing.assert_allclose(res.scores, ref.scores)
 

@@ -11,10 +11,13 @@ AdEx (8 parameters: C, g_L, E_L, V_T, Delta_T, a, tau_w, b) under a 5-sweep step
 sweep. Each parameter must be recovered within 10 %, or shown non-identifiable: held at the
 truth with the others re-fitted (its profile, Raue et al. 2009), the score is within the noise
 tolerance as it is at the estimate, so the near-optimal set spans the miss. CMA-ES, the hybrid
-and the gradient method do this; NSGA-II does not (it stalls at scores of 2-20 against a noise
-floor of 0.34, with three or more parameters over 10 % off, whatever the population, restarts,
-operators, objectives or reference point tried: benchmarks/README.md, fit_methods_adex.py). The
-gradient sees spike times through the resets (engine.kernel.event_gradients, tested in
+and the gradient method do this here. NSGA-II with feature objectives alone does not (it stalls
+at scores of 2-20 against a noise floor of 0.34, with three or more parameters over 10 % off,
+whatever the population, restarts, operators or reference point tried); R-NSGA-II with the
+subthreshold sweep's trace distance and restarts does with seeds 0-2 and not with seed 3, in
+900 s each, too long for this suite: benchmarks/fit_methods_adex.py --methods rnsga2-trace
+(benchmarks/README.md); its options are tested in tests/unit/test_fitting.py. The gradient
+sees spike times through the resets (engine.kernel.event_gradients, tested in
 test_event_gradients.py).
 (The 4-parameter HH recovery within 2 % is also tested in tests/unit/test_fitting.py and
 tests/unit/test_cli.py.)

@@ -394,11 +394,11 @@ def _fit(spec: Any, folder: str, opts: dict[str, Any], quiet: bool) -> Any:
     if spec.method == "cmaes":
         opts.pop("generations", None)
         return fit_cmaes(spec.problem, folder=folder, progress=not quiet, **opts)
-    for k in ("popsize", "restarts", "max_evaluations"):
-        if k in opts:
-            v = opts.pop(k)
-            if k == "popsize":
-                opts["pop_size"] = v
+    opts.pop("max_evaluations", None)
+    if "popsize" in opts:
+        opts["pop_size"] = opts.pop("popsize")
+    if "trace_sweeps" in opts:
+        opts["target_v"] = spec.data_v
     return fit_nsga2(spec.problem, folder=folder, progress=not quiet, **opts)
 
 

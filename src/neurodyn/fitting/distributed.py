@@ -10,6 +10,7 @@ persistent cache makes later workers fast).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -20,8 +21,8 @@ from .problem import Evaluation, FitProblem
 __all__ = ["DaskEvaluator"]
 
 
-def _evaluate(problem: FitProblem, x: np.ndarray) -> Evaluation:
-    return problem.evaluate(x)
+def _evaluate(problem: FitProblem, x: np.ndarray, target_v: Any = None) -> Evaluation:
+    return problem.evaluate(x, target_v=target_v)
 
 
 class DaskEvaluator:
@@ -56,17 +57,27 @@ class DaskEvaluator:
         self.n_workers = max(1, len(self.client.scheduler_info().get("workers", {})))
         self.chunks = chunks or self.n_workers
         self._remote = self.client.scatter(problem, broadcast=True)
+        self._target: tuple[str, Any] | None = None  # the target traces sent to the workers
 
-    def __call__(self, x: Any) -> Evaluation:
+    def __call__(self, x: Any, target_v: Any = None) -> Evaluation:
+        """As :meth:`FitProblem.evaluate` (with ``target_v``: the trace distances too)."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         parts = [p for p in np.array_split(x, min(self.chunks, len(x))) if len(p)]
-        futures = [self.client.submit(_evaluate, self._remote, p, pure=False) for p in parts]
+        if target_v is not None:  # sent to the workers once, not with every generation
+            v = self.problem.check_target_v(target_v, "DaskEvaluator")
+            key = hashlib.sha1(v.tobytes()).hexdigest()
+            if self._target is None or self._target[0] != key:
+                self._target = (key, self.client.scatter(v, broadcast=True))
+            target_v = self._target[1]
+        futures = [self.client.submit(_evaluate, self._remote, p, target_v, pure=False)
+                   for p in parts]
         evs = self.client.gather(futures)
         self.problem.n_evaluations += len(x)
+        rms = None if target_v is None else np.concatenate([e.trace_rms for e in evs])
         return Evaluation(x, np.concatenate([e.features for e in evs]),
                           np.concatenate([e.z for e in evs]),
                           np.concatenate([e.total for e in evs]),
-                          max(e.sim_s for e in evs), max(e.features_s for e in evs))
+                          max(e.sim_s for e in evs), max(e.features_s for e in evs), rms)
 
     def close(self) -> None:
         self.client.close()

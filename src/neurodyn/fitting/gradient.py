@@ -105,11 +105,7 @@ def fit_gradient(problem: FitProblem, target_v: Any, *, starts: int = 8, steps: 
 
     from .objectives import trace_distance
 
-    target = jnp.asarray(np.asarray(target_v, dtype=float))
-    if target.shape != (problem.protocol.n_sweeps, problem.protocol.n_samples):
-        raise ParameterError(f"fit_gradient: target_v must be (n_sweeps, n_samples) = "
-                             f"({problem.protocol.n_sweeps}, {problem.protocol.n_samples}) mV; got "
-                             f"{target.shape}. Fix: pass recording.voltages() or a simulated trace.")
+    target = jnp.asarray(problem.check_target_v(target_v, "fit_gradient"))
     rng = np.random.default_rng(seed)
     if not isinstance(screen, int | np.integer) or screen < 0:
         raise ParameterError(f"fit_gradient.screen must be an integer >= 0; got {screen!r}.")

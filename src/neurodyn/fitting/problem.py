@@ -118,7 +118,9 @@ def _sigmoid(z: Any) -> Any:
 @dataclass
 class Evaluation:
     """Scores of a batch of candidates: ``x`` ``(n, d)`` physical values; ``features``
-    ``(n, n_sweeps, n_features)``; ``z`` the same shape in SD units; ``total`` ``(n,)``."""
+    ``(n, n_sweeps, n_features)``; ``z`` the same shape in SD units; ``total`` ``(n,)``;
+    ``trace_rms`` ``(n, n_sweeps)``: each sweep's RMS voltage distance (mV) to the target traces,
+    when :meth:`FitProblem.evaluate` was given them (else ``None``)."""
 
     x: np.ndarray
     features: np.ndarray
@@ -126,6 +128,7 @@ class Evaluation:
     total: np.ndarray
     sim_s: float = 0.0
     features_s: float = 0.0
+    trace_rms: np.ndarray | None = None
 
 
 class SearchSpace:
@@ -385,15 +388,19 @@ class FitProblem(SearchSpace):
         problem.target = FeatureTarget.from_values(f, features, rel_sd=rel_sd, floor=floor)
         return problem
 
-    def evaluate(self, x: Any) -> Evaluation:
+    def evaluate(self, x: Any, target_v: Any = None) -> Evaluation:
         """Features, z-scores and the score (:attr:`aggregate`) for candidates ``x`` ``(n, d)``
-        (physical units)."""
-        from .objectives import total, zscores
+        (physical units). With ``target_v`` ``(n_sweeps, n_samples)`` (mV, sampled as the
+        protocol), also each sweep's RMS distance to it over the whole sweep
+        (:attr:`Evaluation.trace_rms`, mV; NaN where a candidate's integration failed)."""
+        from .objectives import total, trace_distance, zscores
 
         x = np.atleast_2d(np.asarray(x, dtype=float))
         if x.shape[1] != self.dim:
             raise ParameterError(f"FitProblem.evaluate: x must have {self.dim} columns "
                                  f"({', '.join(self.paths)}); got shape {x.shape}.")
+        if target_v is not None:
+            target_v = self.check_target_v(target_v, "FitProblem.evaluate")
         t0 = time.perf_counter()
         out = self.simulate(x)
         v = self.voltages(out)
@@ -401,9 +408,26 @@ class FitProblem(SearchSpace):
         feats = self.extract_features(v, np.asarray(out.t))
         t2 = time.perf_counter()
         z = zscores(feats, self.target, missing_score=self.missing_score)
+        rms = None
+        if target_v is not None:
+            rms = np.asarray(trace_distance(v, target_v, self.protocol.dt, per_sweep=True))
         self.n_evaluations += x.shape[0]
         return Evaluation(x, feats, z, np.asarray(total(z, self.target, self.aggregate)),
-                          t1 - t0, t2 - t1)
+                          t1 - t0, t2 - t1, rms)
+
+    def check_target_v(self, target_v: Any, who: str) -> np.ndarray:
+        """``target_v`` as a float array of the protocol's shape ``(n_sweeps, n_samples)``
+        (mV), or a :class:`ParameterError` that names ``who``."""
+        v = np.asarray(target_v, dtype=float)
+        want = (self.protocol.n_sweeps, self.protocol.n_samples)
+        if v.shape != want:
+            raise ParameterError(f"{who}: target_v must be (n_sweeps, n_samples) = {want} mV; "
+                                 f"got {v.shape}. Fix: pass recording.voltages() or a "
+                                 "simulated trace, sampled as the protocol.")
+        if not np.all(np.isfinite(v)):
+            raise ParameterError(f"{who}: target_v contains NaN or Inf. Fix: pass the recorded "
+                                 "traces without gaps.")
+        return v
 
     def describe(self) -> str:
         rows = [f"{type(self.model).__name__}: {self.dim} free parameters, "

@@ -61,13 +61,17 @@ def write_report(result: Any, problem: Any, data_v: np.ndarray | None, folder: s
     pf = result.extra.get("pareto_F") if isinstance(result.extra, dict) else None
     if pf is not None and np.ndim(pf) == 2 and np.shape(pf)[1] >= 2 and len(pf):
         pf = np.asarray(pf, dtype=float)
-        k = min(pf.shape[1], 4)
-        fig = Figure(figsize=(2.6 * (k - 1), 2.6), constrained_layout=True)
-        axes_p = np.atleast_1d(fig.subplots(1, k - 1))
-        for j, ax in enumerate(axes_p):
-            ax.scatter(pf[:, 0], pf[:, j + 1], s=8, color="C0")
-            ax.set_xlabel("objective 0 (SD)")
-            ax.set_ylabel(f"objective {j + 1} (SD)")
+        n_obj = pf.shape[1]
+        names = result.extra.get("objective_names") or [f"objective {j} (SD)"
+                                                         for j in range(n_obj)]
+        # objective 0 against the next three, and against the last (e.g. a trace distance)
+        cols = list(range(1, min(n_obj, 4))) + ([n_obj - 1] if n_obj > 4 else [])
+        fig = Figure(figsize=(2.6 * len(cols), 2.6), constrained_layout=True)
+        axes_p = np.atleast_1d(fig.subplots(1, len(cols)))
+        for j, ax in zip(cols, axes_p):
+            ax.scatter(pf[:, 0], pf[:, j], s=8, color="C0")
+            ax.set_xlabel(names[0], fontsize=8)
+            ax.set_ylabel(names[j], fontsize=8)
         fig.suptitle(f"final Pareto front ({len(pf)} non-dominated candidates, "
                      f"{pf.shape[1]} objectives)", fontsize=9)
         figures.append(_save(fig, folder, "pareto.png"))

@@ -48,9 +48,14 @@
 
     [fit]
     method = "cmaes"                   # or "nsga2" (objectives = "features", "sweeps" or
-                                       # {group = [features...], ...}), or "hybrid" (CMA-ES
-                                       # to warm_score, then a gradient polish: polish_starts,
-                                       # polish_steps, optimizer = "lm", "adam" or "lbfgs",
+                                       # {group = [features...], ...}; trace_sweeps =
+                                       # "subthreshold" or [indices] adds trace distances;
+                                       # reference_point = "ideal" runs R-NSGA-II, epsilon;
+                                       # restarts, stall_generations: a new run of twice the
+                                       # population on a stall; see fit_nsga2), or "hybrid"
+                                       # (CMA-ES to warm_score, then a gradient polish:
+                                       # polish_starts, polish_steps, optimizer = "lm",
+                                       # "adam" or "lbfgs",
                                        # loss = "spikes" or "trace", spike_weight, guard_ms,
                                        # learning_rate, final_learning_rate), or "gradient"
                                        # (the same from the best starts of screen
@@ -60,7 +65,7 @@
     max_seconds = 300
     target_score = 0.5
     seed = 0
-    restarts = 0                       # IPOP restarts (cmaes)
+    restarts = 0                       # IPOP restarts (cmaes, hybrid, nsga2)
     x0 = { g_na = 120 }                # start (cmaes, hybrid): values by path, physical
                                        # units; the others start mid-range
     sigma0 = 0.25                      # initial CMA-ES step, a fraction of each range
@@ -92,7 +97,8 @@ _TOP = {"name", "description", "model", "cell", "data", "features", "parameter",
 _FIT = {"method", "popsize", "max_evaluations", "max_seconds", "target_score", "seed", "restarts",
         "generations", "workers", "scheduler", "warm_score", "polish_starts", "polish_steps",
         "learning_rate", "final_learning_rate", "loss", "spike_weight", "starts", "steps",
-        "screen", "objectives", "optimizer", "guard_ms", "x0", "sigma0"}
+        "screen", "objectives", "optimizer", "guard_ms", "x0", "sigma0", "trace_sweeps",
+        "reference_point", "epsilon", "stall_generations"}
 
 
 @dataclass
@@ -311,6 +317,8 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
                          ("optimizer", ("hybrid", "gradient")), ("guard_ms", ("hybrid", "gradient")),
                          ("starts", ("gradient",)), ("steps", ("gradient",)),
                          ("screen", ("gradient",)), ("objectives", ("nsga2",)),
+                         ("trace_sweeps", ("nsga2",)), ("reference_point", ("nsga2",)),
+                         ("epsilon", ("nsga2",)), ("stall_generations", ("nsga2",)),
                          ("x0", ("cmaes", "hybrid")), ("sigma0", ("cmaes", "hybrid"))):
         if key in options and method not in allowed:
             raise _err(source, f"[fit].{key}", f"applies to method {' or '.join(allowed)}, "
@@ -345,8 +353,40 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         elif obj not in ("features", "sweeps"):
             raise _err(source, "[fit].objectives", f"must be 'features', 'sweeps' or a table of "
                        f"feature groups; got {obj!r}.")
+    if method == "nsga2":
+        _check_nsga2_options(problem, data_v, options, source)
     out_d = _keys(data.get("output") or {}, {"folder"}, "[output]", source)
     name = str(data.get("name", default_name))
     return FitSpec(name, problem, data_v, method, options,
                    str(out_d.get("folder", f"out/{name}")), truth,
                    str(data.get("description", "")), source, data)
+
+
+def _check_nsga2_options(problem: Any, data_v: Any, options: dict[str, Any], source: str) -> None:
+    """``[fit]``'s trace_sweeps, reference_point, stall_generations and epsilon for NSGA-II,
+    each error under its key."""
+    from ..fitting.nsga2 import _reference_point, _trace_sweeps, objective_names
+
+    if "trace_sweeps" in options and data_v is None:
+        raise _err(source, "[fit].trace_sweeps", "needs the target traces: give [data] traces "
+                   "(a recording or synthetic).")
+    try:
+        sweeps = _trace_sweeps(problem, data_v, options.get("trace_sweeps"))
+    except NeurodynError as exc:
+        raise _err(source, "[fit].trace_sweeps", str(exc)) from None
+    if "reference_point" in options:
+        names = objective_names(problem, options.get("objectives", "features"))
+        names += [f"trace RMS {problem.protocol.names[s]}" for s in sweeps]
+        try:
+            _reference_point(options["reference_point"], len(names), names)
+        except NeurodynError as exc:
+            raise _err(source, "[fit].reference_point", str(exc)) from None
+    st = options.get("stall_generations", 1)
+    if isinstance(st, bool) or not isinstance(st, int) or st < 1:
+        raise _err(source, "[fit].stall_generations", f"must be an integer >= 1 (generations "
+                   f"without a 1 % gain that end a run); got {st!r}.")
+    if "epsilon" in options:
+        eps = options["epsilon"]
+        if isinstance(eps, bool) or not isinstance(eps, int | float) or not eps > 0:
+            raise _err(source, "[fit].epsilon", f"must be a number > 0 (R-NSGA-II's clearing "
+                       f"distance, normalised objective units); got {eps!r}.")
