@@ -286,7 +286,8 @@ def test_neurodyn_fit_writes_a_report_and_resumes(tmp_path, capsys):
 def test_neurodyn_fit_with_the_gradient_method(tmp_path):
     """method = "gradient" in a fit spec: Levenberg-Marquardt on the spike-aware distance from
     the best of the screened starts recovers the PEERS problem within 2 %; bad options name
-    their key."""
+    their key; NSGA-II with a trace objective, a reference point and restarts runs from a
+    spec."""
     import tomllib
 
     pytest.importorskip("optax")
@@ -313,7 +314,8 @@ def test_neurodyn_fit_with_the_gradient_method(tmp_path):
                         r"\[fit\].reference_point.*8 finite values"),
                        ({"method": "nsga2", "epsilon": 0}, r"\[fit\].epsilon"),
                        ({"method": "nsga2", "stall_generations": 0},
-                        r"\[fit\].stall_generations")]:
+                        r"\[fit\].stall_generations"),
+                       ({"method": "nsga2", "restarts": -1}, r"\[fit\].restarts")]:
         d["fit"] = fit
         with pytest.raises(SpecError, match=match):
             parse_fit_spec(d, source="g.toml")

@@ -312,6 +312,10 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
         raise _err(source, "[fit].method", f"{method!r} fits traces: give [data] traces "
                    "(a recording or synthetic).")
     options = {k: v for k, v in fit.items() if k != "method"}
+    rs = options.get("restarts", 0)
+    if isinstance(rs, bool) or not isinstance(rs, int) or rs < 0:
+        raise _err(source, "[fit].restarts", f"must be an integer >= 0 (runs restarted with "
+                   f"twice the population); got {rs!r}.")
     for key, allowed in (("loss", ("hybrid", "gradient")), ("spike_weight", ("hybrid", "gradient")),
                          ("final_learning_rate", ("hybrid", "gradient")),
                          ("optimizer", ("hybrid", "gradient")), ("guard_ms", ("hybrid", "gradient")),
