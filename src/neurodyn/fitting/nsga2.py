@@ -133,11 +133,8 @@ def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
     from pymoo.termination import get_termination
 
     feats = list(problem.features)
-    names = objective_names(problem, objectives)
-    sweeps = _trace_sweeps(problem, target_v, trace_sweeps)
-    if sweeps:
-        target_v = problem.check_target_v(target_v, "fit_nsga2")
-        names += [f"trace RMS {problem.protocol.names[s]} (mV)" for s in sweeps]
+    sweeps, target_v = _trace_sweeps(problem, target_v, trace_sweeps)
+    names = objective_names(problem, objectives, sweeps)
     n_obj = len(names)
     ref = _reference_point(reference_point, n_obj, names)
     if not (np.isfinite(epsilon) and epsilon > 0):
@@ -244,28 +241,32 @@ def _run_summary(algorithm: Any, problem: FitProblem, run_best: list[float]) -> 
             "pareto_F": np.asarray(opt.get("F")) if has else None}
 
 
-def objective_names(problem: FitProblem, objectives: str | Mapping[str, Sequence[str]]
-                    ) -> list[str]:
-    """The names, with units, of :func:`objective_groups`' objectives for ``problem`` (checks
+def objective_names(problem: FitProblem, objectives: str | Mapping[str, Sequence[str]],
+                    trace_sweeps: Sequence[int] = ()) -> list[str]:
+    """The names, with units, of :func:`fit_nsga2`'s objectives for ``problem`` (checks
     ``objectives``): ``"spike_count (SD)"``, ``"sweep 100 pA (SD)"`` or ``"<group> (SD)"``
-    (``SD²`` with ``aggregate="squares"``)."""
+    (``SD²`` with ``aggregate="squares"``), then ``"trace RMS <sweep> (mV)"`` for each of
+    ``trace_sweeps`` (indices)."""
     feats = list(problem.features)
     unit = "SD²" if problem.aggregate == "squares" else "SD"
+    traces = [f"trace RMS {problem.protocol.names[s]} (mV)" for s in trace_sweeps]
     if isinstance(objectives, Mapping):
         check_groups(objectives, feats)
-        return [f"{g} ({unit})" for g in objectives]
+        return [f"{g} ({unit})" for g in objectives] + traces
     if objectives == "features":
-        return [f"{f} ({unit})" for f in feats]
+        return [f"{f} ({unit})" for f in feats] + traces
     if objectives == "sweeps":
-        return [f"sweep {name} ({unit})" for name in problem.protocol.names]
+        return [f"sweep {name} ({unit})" for name in problem.protocol.names] + traces
     raise ParameterError(f"objectives must be 'features', 'sweeps' or a mapping of groups of "
                          f"features; got {objectives!r}.")
 
 
-def _trace_sweeps(problem: FitProblem, target_v: Any, which: Any) -> list[int]:
-    """The sweep indices of ``trace_sweeps`` (see :func:`fit_nsga2`)."""
+def _trace_sweeps(problem: FitProblem, target_v: Any, which: Any
+                  ) -> tuple[list[int], np.ndarray | None]:
+    """The sweep indices of ``trace_sweeps`` (see :func:`fit_nsga2`) and ``target_v`` checked
+    (``None`` when there are none)."""
     if which is None:
-        return []
+        return [], None
     if target_v is None:
         raise ParameterError("fit_nsga2: trace_sweeps needs the target traces. Fix: pass "
                              "target_v=recording.voltages() (or the synthetic traces).")
@@ -281,13 +282,13 @@ def _trace_sweeps(problem: FitProblem, target_v: Any, which: Any) -> list[int]:
                 f"fit_nsga2.trace_sweeps='subthreshold': every sweep of target_v crosses the "
                 f"spike threshold ({problem.threshold:g} mV). Fix: name the sweeps to fit by "
                 "trace (e.g. trace_sweeps=[0]) or leave trace_sweeps out.")
-        return out
+        return out, v
     out = list(which)
     bad = [s for s in out if not isinstance(s, int | np.integer) or not 0 <= s < n]
     if bad or not out or len(set(out)) != len(out):
         raise ParameterError(f"fit_nsga2.trace_sweeps must be 'subthreshold' or distinct sweep "
                              f"indices 0-{n - 1}; got {which!r}.")
-    return [int(s) for s in out]
+    return [int(s) for s in out], v
 
 
 def _reference_point(ref: Any, n_obj: int, names: Sequence[str]) -> np.ndarray | None:

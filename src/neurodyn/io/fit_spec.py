@@ -375,12 +375,11 @@ def _check_nsga2_options(problem: Any, data_v: Any, options: dict[str, Any], sou
         raise _err(source, "[fit].trace_sweeps", "needs the target traces: give [data] traces "
                    "(a recording or synthetic).")
     try:
-        sweeps = _trace_sweeps(problem, data_v, options.get("trace_sweeps"))
+        sweeps = _trace_sweeps(problem, data_v, options.get("trace_sweeps"))[0]
     except NeurodynError as exc:
         raise _err(source, "[fit].trace_sweeps", str(exc)) from None
     if "reference_point" in options:
-        names = objective_names(problem, options.get("objectives", "features"))
-        names += [f"trace RMS {problem.protocol.names[s]}" for s in sweeps]
+        names = objective_names(problem, options.get("objectives", "features"), sweeps)
         try:
             _reference_point(options["reference_point"], len(names), names)
         except NeurodynError as exc:
