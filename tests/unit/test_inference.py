@@ -108,8 +108,14 @@ def test_npe_matches_the_analytic_gaussian_posterior():
     ut, st, _ = simulate_prior(sim, 100, seed=9, chunk=100)
     cal = calibration(post, ut, st, n_samples=500)
     assert 0.8 <= cal["coverage_all"] <= 0.98 and cal["ks_p"][0] > 0.01
+    assert cal["inside"].shape == (100, 1) and cal["inside"].mean() == cal["coverage_all"]
+    assert post.info["hidden_features"] == 50 and post.info["num_transforms"] == 5
     with pytest.raises(ParameterError, match="NaN"):
         post.sample(np.array([np.nan, 0.0]), 10)
+    with pytest.raises(ParameterError, match=r"num_transforms must be an integer >= 1; got 0"):
+        fit_npe(sim.params, u, s, sim.names, num_transforms=0)
+    with pytest.raises(ParameterError, match=r"density_estimator must be .*got 'flow'"):
+        fit_npe(sim.params, u, s, sim.names, density_estimator="flow")
 
 
 def _infer_spec(method: str) -> dict:

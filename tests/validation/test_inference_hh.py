@@ -11,11 +11,20 @@ truth 85-95 % of the time (pooled over the 4 parameters), and simulation-based c
 (Talts et al. 2018) must not reject uniform ranks (Kolmogorov–Smirnov p > 0.01 for every
 parameter). The issue asks for 50 test observations; 200 (four sets of 50) measure the coverage
 with half the sampling error (binomial SD about 1 % instead of 2 %). The coverage of each set of
-50 is printed: measured 0.84, 0.905, 0.895, 0.90 (pooled 0.886; SBC p >= 0.27). In trials with
-other test draws and estimators the pooled coverage was 0.89 (NSF, 2-network ensemble 0.895),
-0.87 (masked autoregressive flow, also as a 5-network ensemble) and 0.84 (MAF, 10,000
-simulations); the first set of 50 scored 0.82-0.855 throughout: a single flow is slightly
-overconfident here, as Hermans et al. (2022) found for NPE generally. An ensemble of 5 flows
+50 is printed: measured 0.845, 0.88, 0.92, 0.905 (pooled 0.887; SBC p >= 0.032, for g_L; 172 s
+of training, 164 epochs, on one core).
+
+The flow trains with batch 1000 and learning rate 2e-3, which takes half the time of batch 500 and
+1e-3 (the settings until 2026-11-27) for the same coverage. Over training seeds 0, 1, 2 (the same
+simulations; ``benchmarks/npe_calibration.py --ensemble 1 --threads 1 --batch 1000 --lr 2e-3
+--seed N``, and ``--batch 500 --lr 1e-3`` for the old settings), pooled coverage 0.887, 0.890,
+0.879 (old: 0.886, 0.887, 0.873) and smallest SBC p 0.032, 0.102, 0.006 (old: 0.27, 0.17, 0.017),
+in 166, 150, 130 s of training (old: 321, 404, 313 s); the intervals are 4-11 % wider (g_L: 0.506
+against 0.486 of the unit box). So seed 2 fails the SBC criterion with these settings and passes
+it narrowly with the old ones: a single flow is slightly overconfident here (pooled 0.87-0.89
+against the nominal 0.90), as Hermans et al. (2022) found for NPE generally. In earlier trials
+with other estimators the pooled coverage was 0.87 (masked autoregressive flow, also as a
+5-network ensemble) and 0.84 (MAF, 10,000 simulations). An ensemble of 5 flows
 (``benchmarks/npe_calibration.py --ensemble 5``, too slow for CI: about 5x the training) covers
 0.86, 0.915, 0.895 and 0.905 of the same four sets of 50 (pooled 0.889; SBC p >= 0.57).
 """
@@ -44,10 +53,9 @@ def test_npe_posteriors_of_noisy_hh_are_calibrated():
     u, s, info = simulate_prior(sim, 19_800, seed=0, chunk=2000)
     ut, st, info_t = simulate_prior(sim, 200, seed=123, chunk=200)
     post = fit_npe(sim.params, u, s, sim.names, density_estimator="nsf", seed=0,
-                   training_batch_size=500, learning_rate=1e-3)
+                   training_batch_size=1000, learning_rate=2e-3)
     cal = calibration(post, ut, st, n_samples=1000, level=0.9, seed=0)
-    sets = [calibration(post, ut[k:k + 50], st[k:k + 50], n_samples=1000, seed=0)["coverage_all"]
-            for k in range(0, 200, 50)]
+    sets = [cal["inside"][k:k + 50].mean() for k in range(0, 200, 50)]
     print(f"simulations: {u.shape[0] + ut.shape[0]} in "
           f"{info['simulation_s'] + info_t['simulation_s']:.1f} s; training "
           f"{post.train_s:.1f} s ({post.epochs} epochs); coverage "

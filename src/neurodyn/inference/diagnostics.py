@@ -29,9 +29,10 @@ def calibration(posterior: Any, u_test: Any, s_test: Any, *, n_samples: int = 10
     (unit coordinates) and ``s_test`` ``(m, k)``.
 
     Returns ``{"coverage": (d,) fraction of tests whose truth lies in the central ``level``
-    interval, "coverage_all": pooled over parameters, "ranks": (m, d) in 0..n_samples,
-    "ks_p": (d,) KS p-values of the normalised ranks against U(0, 1), "level", "n_samples",
-    "n_tests"}``."""
+    interval, "coverage_all": pooled over parameters, "inside": (m, d) whether each test's truth
+    lies in its interval (the coverage of any subset of tests, without sampling again), "ranks":
+    (m, d) in 0..n_samples, "ks_p": (d,) KS p-values of the normalised ranks against U(0, 1),
+    "interval_width": (d,) mean interval width (unit box), "level", "n_samples", "n_tests"}``."""
     from scipy import stats
 
     u_test = np.atleast_2d(np.asarray(u_test, dtype=float))
@@ -51,7 +52,7 @@ def calibration(posterior: Any, u_test: Any, s_test: Any, *, n_samples: int = 10
     z = (ranks + jitter) / (n_samples + 1)
     ks_p = np.array([stats.kstest(z[:, j], "uniform").pvalue for j in range(z.shape[1])])
     return {"coverage": inside.mean(axis=0), "coverage_all": float(inside.mean()),
-            "ranks": ranks, "ks_p": ks_p, "level": level, "n_samples": n_samples,
+            "inside": inside, "ranks": ranks, "ks_p": ks_p, "level": level, "n_samples": n_samples,
             "n_tests": u_test.shape[0], "interval_width": (hi - lo).mean(axis=0)}
 
 

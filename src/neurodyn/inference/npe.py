@@ -134,12 +134,19 @@ class NPEPosterior:
 def fit_npe(params: Any, u: Any, s: Any, names: Any = None, *,
             density_estimator: str = "maf", seed: int = 0, training_batch_size: int = 200,
             learning_rate: float = 5e-4, stop_after_epochs: int = 20,
-            max_epochs: int = 1000, ensemble: int = 1, progress: bool = False) -> NPEPosterior:
+            max_epochs: int = 1000, ensemble: int = 1, hidden_features: int = 50,
+            num_transforms: int = 5, progress: bool = False) -> NPEPosterior:
     """Train NPE (``sbi.inference.NPE``) on simulations: ``u`` ``(n, d)`` prior draws in unit
     coordinates of ``params`` (a :class:`~.simulator.Simulator`'s), ``s`` ``(n, k)`` their
     statistics (finite; :func:`~.simulator.simulate_prior` fills undefined ones). The prior is
     uniform on the unit box; statistics are z-scored by ``sbi``. Training stops when the
     validation loss has not improved for ``stop_after_epochs`` epochs.
+
+    ``density_estimator`` is ``"maf"``, ``"nsf"`` (neural spline flow, Durkan et al. 2019) or
+    ``"mdn"``; ``hidden_features`` (units per hidden layer) and ``num_transforms`` (flow layers,
+    not used by ``"mdn"``) size it, as ``sbi.neural_nets.posterior_nn`` does (its defaults: 50
+    and 5). A smaller flow trains faster; check its calibration
+    (:func:`~.diagnostics.calibration`) before trusting it.
 
     ``ensemble > 1`` trains that many estimators (seeds ``seed, seed + 1, ...``, each with its
     own validation split) and samples their equal mixture (``sbi``'s ``EnsemblePosterior``): a
@@ -167,15 +174,24 @@ def fit_npe(params: Any, u: Any, s: Any, names: Any = None, *,
         raise ParameterError("fit_npe: every statistic is the same in all simulations; there is "
                              "nothing to learn. Fix: widen the prior or choose other statistics.")
     names = tuple(names) if names is not None else tuple(f"s{j}" for j in range(s.shape[1]))
-    if ensemble < 1:
-        raise ParameterError(f"fit_npe.ensemble must be >= 1; got {ensemble!r}.")
+    for key, val in (("ensemble", ensemble), ("hidden_features", hidden_features),
+                     ("num_transforms", num_transforms)):
+        if isinstance(val, bool) or not isinstance(val, int | np.integer) or val < 1:
+            raise ParameterError(f"fit_npe.{key} must be an integer >= 1; got {val!r}.")
+    if density_estimator not in ("maf", "nsf", "mdn"):
+        raise ParameterError(f"fit_npe.density_estimator must be \"maf\", \"nsf\" or \"mdn\"; "
+                             f"got {density_estimator!r}.")
+    from sbi.neural_nets import posterior_nn
+
+    builder = posterior_nn(model=density_estimator, hidden_features=int(hidden_features),
+                           num_transforms=int(num_transforms))
     d = len(params)
     prior = BoxUniform(low=torch.zeros(d), high=torch.ones(d))
     t0 = time.perf_counter()
     posts, epochs, vals = [], 0, []
     for k in range(ensemble):
         torch.manual_seed(seed + k)
-        inf = NPE(prior=prior, density_estimator=density_estimator, show_progress_bars=progress,
+        inf = NPE(prior=prior, density_estimator=builder, show_progress_bars=progress,
                   tracker=_NoTracker())
         inf.append_simulations(torch.as_tensor(u, dtype=torch.float32),
                                torch.as_tensor(s, dtype=torch.float32))
@@ -195,5 +211,7 @@ def fit_npe(params: Any, u: Any, s: Any, names: Any = None, *,
     train_s = time.perf_counter() - t0
     return NPEPosterior(params, post, names, train_s, epochs, u.shape[0],
                         {"density_estimator": density_estimator, "seed": seed,
+                         "hidden_features": int(hidden_features),
+                         "num_transforms": int(num_transforms),
                          "ensemble": ensemble, "best_validation_loss": vals,
                          "constant_statistics": [n for n, c in zip(names, const) if c]})
