@@ -21,9 +21,10 @@ REFERENCE = Path(__file__).parent / "reference_data"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist, run the slow validation tests first (in their file order): the
-    workers then share them out early, instead of one worker starting the 3-minute NPE test
-    after the others have run out of work."""
+    """Under pytest-xdist, run the slow validation tests first (in their file order), so that
+    no worker starts a minutes-long fit after the others have run out of work. xdist hands each
+    worker a contiguous block of tests at the start; ``--dist worksteal`` (the README's
+    command) then lets an idle worker take over half of another's queue."""
     if _WORKERS > 1:
         items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
