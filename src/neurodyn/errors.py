@@ -8,6 +8,10 @@ catch neurodyn errors as a family or by kind, and keeps the builtin bases (``Val
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from numbers import Integral
+from typing import Any
+
 __all__ = [
     "MorphologyError",
     "NeurodynError",
@@ -15,6 +19,7 @@ __all__ = [
     "SimulationError",
     "SpecError",
     "UnitError",
+    "check_integers",
 ]
 
 
@@ -89,3 +94,11 @@ class SimulationError(NeurodynError, RuntimeError):
         self.time = time
         self.variable = variable
         self.index = index
+
+
+def check_integers(owner: str, checks: Iterable[tuple[str, Any, int]]) -> None:
+    """Raise :class:`ParameterError` naming ``owner.key`` unless each ``(key, value, low)`` has an
+    integer ``value >= low`` (Python or NumPy integers; ``True``/``False`` are refused)."""
+    for key, val, low in checks:
+        if isinstance(val, bool) or not isinstance(val, Integral) or val < low:
+            raise ParameterError(f"{owner}.{key} must be an integer >= {low}; got {val!r}.")

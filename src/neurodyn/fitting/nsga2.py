@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_integers
 from .cmaes import _result
 from .problem import FitProblem
 from .result import FitResult, FitStore, Trace
@@ -140,10 +140,9 @@ def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
     if not (np.isfinite(epsilon) and epsilon > 0):
         raise ParameterError(f"fit_nsga2.epsilon must be > 0 (normalised objective units; "
                              f"R-NSGA-II clears candidates closer than it); got {epsilon!r}.")
-    for key, val, low in (("restarts", restarts, 0), ("stall_generations", stall_generations, 1),
-                          ("pop_size", pop_size, 2)):
-        if isinstance(val, bool) or not isinstance(val, int | np.integer) or val < low:
-            raise ParameterError(f"fit_nsga2.{key} must be an integer >= {low}; got {val!r}.")
+    check_integers("fit_nsga2", (("restarts", restarts, 0),
+                                 ("stall_generations", stall_generations, 1),
+                                 ("pop_size", pop_size, 2)))
 
     def new_algorithm(run: int) -> Any:
         pm = Problem(n_var=problem.dim, n_obj=n_obj, xl=0.0, xu=1.0)

@@ -28,9 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_integers
 
-__all__ = ["NPEPosterior", "fit_npe"]
+__all__ = ["DENSITY_ESTIMATORS", "NPEPosterior", "fit_npe"]
+
+#: the ``sbi`` density estimators :func:`fit_npe` builds (``sbi.neural_nets.posterior_nn`` models)
+DENSITY_ESTIMATORS = ("maf", "nsf", "mdn")
 
 
 def _torch() -> Any:
@@ -174,11 +177,9 @@ def fit_npe(params: Any, u: Any, s: Any, names: Any = None, *,
         raise ParameterError("fit_npe: every statistic is the same in all simulations; there is "
                              "nothing to learn. Fix: widen the prior or choose other statistics.")
     names = tuple(names) if names is not None else tuple(f"s{j}" for j in range(s.shape[1]))
-    for key, val in (("ensemble", ensemble), ("hidden_features", hidden_features),
-                     ("num_transforms", num_transforms)):
-        if isinstance(val, bool) or not isinstance(val, int | np.integer) or val < 1:
-            raise ParameterError(f"fit_npe.{key} must be an integer >= 1; got {val!r}.")
-    if density_estimator not in ("maf", "nsf", "mdn"):
+    check_integers("fit_npe", (("ensemble", ensemble, 1), ("hidden_features", hidden_features, 1),
+                               ("num_transforms", num_transforms, 1)))
+    if density_estimator not in DENSITY_ESTIMATORS:
         raise ParameterError(f"fit_npe.density_estimator must be \"maf\", \"nsf\" or \"mdn\"; "
                              f"got {density_estimator!r}.")
     from sbi.neural_nets import posterior_nn

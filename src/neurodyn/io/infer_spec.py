@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..inference.npe import DENSITY_ESTIMATORS
 from .fit_spec import parse_fit_spec
 from .network_spec import _err, _keys
 
@@ -86,7 +87,7 @@ def parse_infer_spec(data: dict[str, Any], *, source: str = "<spec>",
         elif k == "quantile":
             if not isinstance(v, int | float) or not 0 < v < 1:
                 raise _err(source, "[inference].quantile", f"must be in (0, 1); got {v!r}.")
-        elif k == "density_estimator" and v not in ("maf", "nsf", "mdn"):
+        elif k == "density_estimator" and v not in DENSITY_ESTIMATORS:
             raise _err(source, "[inference].density_estimator", f"must be \"maf\", \"nsf\" or "
                        f"\"mdn\"; got {v!r}.")
         opts[k] = v
