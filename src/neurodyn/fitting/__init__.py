@@ -53,6 +53,7 @@ from .objectives import (
     zscores,
 )
 from .problem import (
+    HOLDING,
     Evaluation,
     FitProblem,
     FreeParameter,
@@ -77,6 +78,7 @@ from .result import FitResult, FitStore
 
 __all__ = [
     "FEATURES",
+    "HOLDING",
     "PEERS_FEATURES",
     "CellModel",
     "Epoch",

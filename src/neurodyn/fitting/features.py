@@ -512,7 +512,8 @@ def rheobase(spike_counts: Any, amplitudes_pA: Any) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------- protocols
-def step_windows(protocol: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def step_windows(protocol: Any, window: tuple[Any, Any] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The main step of every sweep of a protocol: ``(start_ms, stop_ms, amplitude_pA)``, each
     ``(n_sweeps,)``.
 
@@ -523,6 +524,11 @@ def step_windows(protocol: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     runs to the end of the sweep stops at ``n_samples·dt``. A sweep without such an epoch (no
     current) gets the window most sweeps have and amplitude 0. Pass ``stim_start``/``stim_end``
     to :func:`protocol_features` to choose another window.
+
+    With ``window = (start, stop)`` (ms, numbers or one per sweep) that window is every sweep's
+    step instead, and its amplitude is the level at the window's midpoint minus the holding
+    level (0 where no epoch covers it): for sweeps with several steps, e.g. the first step of
+    a recording whose later epochs would win the rule above.
     """
     from .protocol import Protocol
 
@@ -532,6 +538,23 @@ def step_windows(protocol: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             "Fix: Protocol.from_recording(rec) or Protocol.steps(...)."
         )
     end_all = protocol.n_samples * protocol.dt
+    if window is not None:
+        n_sw = protocol.n_sweeps
+        try:
+            a, b = (np.broadcast_to(np.asarray(w, dtype=np.float64), (n_sw,)).copy()
+                    for w in window)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"step_windows.window must be (start, stop) in ms, numbers or one per sweep "
+                f"({n_sw}); got {window!r}.") from None
+        if not (np.all(np.isfinite(a)) and np.all(b > a) and np.all(a >= 0)):
+            raise ParameterError(f"step_windows.window: need 0 <= start < stop (ms); got {window!r}.")
+        amp = np.zeros(n_sw)
+        for k, eps in enumerate(protocol.epochs):
+            hold = next((e.amplitude for e in eps if e.start <= 0.0 < e.stop), 0.0)
+            mid = 0.5 * (a[k] + b[k])
+            amp[k] = next((e.amplitude for e in eps if e.start <= mid < e.stop), 0.0) - hold
+        return a, b, amp
     rows: list[tuple[float, float, float] | None] = []
     for eps in protocol.epochs:
         hold = next((e.amplitude for e in eps if e.start <= 0.0 < e.stop), 0.0)

@@ -107,6 +107,11 @@ def fit_gradient(problem: FitProblem, target_v: Any, *, starts: int = 8, steps: 
 
     target = jnp.asarray(problem.check_target_v(target_v, "fit_gradient"))
     rng = np.random.default_rng(seed)
+    if problem.continuous:
+        raise ParameterError(
+            "fit_gradient does not support FitProblem.continuous (its spike-aware loss reads "
+            "each sweep's spikes from a batched run). Fix: fit a continuous protocol with "
+            "fit_cmaes or fit_nsga2, or set continuous=False.")
     if not isinstance(screen, int | np.integer) or screen < 0:
         raise ParameterError(f"fit_gradient.screen must be an integer >= 0; got {screen!r}.")
     if x0 is None:

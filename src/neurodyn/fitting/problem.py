@@ -21,9 +21,12 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["Evaluation", "FitProblem", "FreeParameter", "SearchSpace", "as_free_parameters", "from_unit",
-           "recorded_baseline", "spike_marked_voltages", "synthetic_problem", "synthetic_traces",
-           "to_unit"]
+#: The free-parameter path of a fitted holding current (pA; :attr:`FitProblem.holding_pA`).
+HOLDING = "holding"
+
+__all__ = ["HOLDING", "Evaluation", "FitProblem", "FreeParameter", "SearchSpace",
+           "as_free_parameters", "from_unit", "recorded_baseline", "spike_marked_voltages",
+           "synthetic_problem", "synthetic_traces", "to_unit"]
 
 _TRANSFORMS = ("linear", "log", "logit")
 _LOGIT_SPAN = 6.0  # logit transform: u in [0, 1] covers logits -6..6 of the position in the box
@@ -168,7 +171,8 @@ class FitProblem(SearchSpace):
     features: feature names (:data:`~neurodyn.fitting.features.FEATURES`), the target's order.
     threshold: spike detection threshold for eFEL (mV).
     stim_window: ``(start, end)`` ms of the analysed stimulus, numbers or one per sweep
-        (default: each sweep's main step, :func:`~neurodyn.fitting.features.step_windows`).
+        (default: each sweep's main step, :func:`~neurodyn.fitting.features.step_windows`);
+        when given, each sweep's step amplitude is the current in that window.
     method, substeps: integration (see :meth:`Protocol.simulate`).
     holding: ``None`` (the protocol's currents only) or ``"baseline"``: every candidate gets,
         per sweep, the constant current that holds it at ``baseline[s]`` (mV) and starts there
@@ -183,6 +187,16 @@ class FitProblem(SearchSpace):
     aggregate: how the z-scores make the score that the methods minimise: ``"sum"`` (default,
         the sum of z-scores) or ``"squares"`` (the sum of their squares; large errors weigh
         more). NSGA-II's objectives are group sums of the same terms.
+    continuous: run the sweeps back to back, as recorded, in one simulation (each starts from
+        the state the previous one left; :meth:`Protocol.simulate` ``continuous=True``): for
+        cells whose state carries over from sweep to sweep. Needs the protocol's sweep start
+        times (:attr:`Protocol.starts`) and excludes ``holding="baseline"``.
+    lead_in: with ``continuous``, ms simulated before the first sweep (the model settles under
+        the holding current).
+    holding_pA: a constant current (pA) through every sweep (and the lead-in), e.g. the bias
+        that the recording's holding condition adds to the command. Free it as the parameter
+        path ``"holding"`` (:data:`HOLDING`, in pA) to fit it; then it is not a model
+        parameter and the fitted model leaves it out.
     efel_settings: other eFEL settings for the candidates' features (names of
         ``efel.Settings``; the spike threshold is ``threshold``). Build the target with the same
         settings. E.g. ``{"strict_stiminterval": True}`` detects spikes in the stimulus window
@@ -205,6 +219,9 @@ class FitProblem(SearchSpace):
     margins: tuple[float, float] | None = None
     aggregate: str = "sum"
     efel_settings: Mapping[str, Any] | None = None
+    continuous: bool = False
+    lead_in: float = 0.0
+    holding_pA: float = 0.0
     n_evaluations: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -220,6 +237,8 @@ class FitProblem(SearchSpace):
         if len(set(names)) != len(names):
             raise ParameterError(f"FitProblem.params: a path appears twice ({names}).")
         for p in self.params:
+            if p.path == HOLDING:
+                continue
             if p.path not in specs:
                 import difflib
 
@@ -238,6 +257,27 @@ class FitProblem(SearchSpace):
         if self.holding not in (None, "baseline"):
             raise ParameterError(f"FitProblem.holding must be None or 'baseline'; got "
                                  f"{self.holding!r}.")
+        free_hold = HOLDING in names
+        if not math.isfinite(float(self.holding_pA)):
+            raise ParameterError(f"FitProblem.holding_pA must be a finite current (pA); got "
+                                 f"{self.holding_pA!r}.")
+        if (free_hold or self.holding_pA or self.continuous) and hasattr(self.model, "run_protocol"):
+            raise ParameterError(
+                "FitProblem: a holding current ('holding', holding_pA) and continuous=True are "
+                "not implemented for a multi-compartment cell. Fix: drop them.")
+        if self.holding == "baseline" and (free_hold or self.holding_pA or self.continuous):
+            raise ParameterError(
+                "FitProblem: holding='baseline' sets a holding current per sweep; it excludes a "
+                "fitted or fixed holding current ('holding', holding_pA) and continuous=True "
+                "(one run cannot be held at each sweep's baseline). Fix: drop one of them.")
+        if self.continuous:
+            if not getattr(self.protocol, "starts", ()):
+                raise ParameterError(
+                    "FitProblem.continuous needs the protocol's sweep start times "
+                    "(Protocol.starts is empty). Fix: build the protocol from a recording read "
+                    "whole (read_abf; not Recording.cut), or set continuous=False.")
+        elif self.lead_in:
+            raise ParameterError("FitProblem.lead_in applies with continuous=True only.")
         if self.holding == "baseline":
             if hasattr(self.model, "run_protocol"):
                 raise ParameterError(
@@ -256,9 +296,8 @@ class FitProblem(SearchSpace):
         from .features import check_efel_settings, resolve_features, step_windows
 
         self.efel_settings = check_efel_settings(self.efel_settings, "FitProblem.efel_settings")
-        start, stop, amp = step_windows(self.protocol)
-        if self.stim_window is None:
-            self.stim_window = (start, stop)
+        start, stop, amp = step_windows(self.protocol, self.stim_window)
+        self.stim_window = (start, stop)
         needs = any(f.needs_current for f in resolve_features(self.features))
         self._step_pA = amp  # each sweep's main step (pA): the sign masks of from_traces
         self._step_nA = amp / 1000.0 if needs else None
@@ -270,8 +309,13 @@ class FitProblem(SearchSpace):
         return {p.path: float(v) for p, v in zip(self.params, np.ravel(x))}
 
     def fitted_model(self, x: Any) -> Any:
-        """A new model with the parameters set to ``x``."""
-        return self.model.replace(**self.as_dict(x))
+        """A new model with the parameters set to ``x`` (a fitted ``"holding"`` current is not
+        a model parameter and is left out)."""
+        return self.model.replace(**{k: v for k, v in self.as_dict(x).items() if k != HOLDING})
+
+    def param_unit(self, path: str) -> str:
+        """The unit of a free parameter (``"holding"``: pA)."""
+        return "pA" if path == HOLDING else self.model.param_specs()[path].unit
 
     # ------------------------------------------------------------------ evaluation
     @property
@@ -316,8 +360,20 @@ class FitProblem(SearchSpace):
         candidate values by path (``(n,)`` arrays, NumPy or traced JAX values): with
         ``holding="baseline"`` the holding currents and the initial values that start each sweep
         at its baseline (:meth:`holding_values`), which replace those parameters in the batch."""
+        extra: dict[str, Any] = {"continuous": True, "lead_in": self.lead_in} if self.continuous else {}
         if self.holding != "baseline":
-            return dict(values), {}
+            values = dict(values)
+            hold = values.pop(HOLDING, None)
+            if hold is not None or self.holding_pA:
+                from ..params import is_traced
+
+                xp: Any = np
+                if hold is not None and is_traced(hold):
+                    import jax.numpy as xp
+                n = len(next(iter(values.values()))) if values else len(hold)
+                h = self.holding_pA if hold is None else xp.asarray(hold)[:, None]
+                extra["holding"] = xp.broadcast_to(h, (n, self.protocol.n_sweeps))
+            return values, extra
         hold, init = self.holding_values(values)
         batch = {k: v for k, v in values.items() if k not in init}
         return batch, {"holding": hold, "per_sweep": init}

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from .cmaes import fit_cmaes
-from .problem import FitProblem
+from .problem import HOLDING, FitProblem
 
 __all__ = ["profile"]
 
@@ -45,8 +45,9 @@ def profile(problem: FitProblem, path: str, values: Sequence[float], **cmaes: An
     scores, params = [], []
     for v in values:
         # the same problem (holding, margins, aggregate, eFEL settings...) with p held at v
-        sub = dataclasses.replace(problem, model=problem.model.replace(**{path: float(v)}),
-                                  params=others)
+        fixed = ({"holding_pA": float(v)} if path == HOLDING
+                 else {"model": problem.model.replace(**{path: float(v)})})
+        sub = dataclasses.replace(problem, params=others, **fixed)
         res = fit_cmaes(sub, **cmaes)
         scores.append(res.score_)
         params.append({**res.params_, path: float(v)})

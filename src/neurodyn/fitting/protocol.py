@@ -140,6 +140,14 @@ class Protocol:
     detection:
         How epochs were detected from a recording (tolerance, minimum duration, noise estimate
         per sweep); empty for synthetic protocols.
+    starts:
+        When each sweep began in the recording (ms, from the first sweep's first sample), or
+        empty when unknown. Sweeps recorded back to back (an episodic recording whose sweep
+        interval equals the sweep length) carry the cell's state from one sweep into the next;
+        :meth:`simulate` with ``continuous=True`` reproduces that by running them as one
+        simulation. :meth:`from_recording` fills it from the sweeps' ``meta["start_ms"]``
+        (:func:`read_abf`), except for a :meth:`Recording.cut` recording, whose epochs after the
+        cut are lost.
 
     Raises
     ------
@@ -154,6 +162,7 @@ class Protocol:
     names: tuple[str, ...] = ()
     source: str = ""
     detection: dict[str, Any] = field(default_factory=dict)
+    starts: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         dt, t_stop = _time(self.dt, "Protocol.dt"), _time(self.t_stop, "Protocol.t_stop")
@@ -227,6 +236,31 @@ class Protocol:
         object.__setattr__(self, "t_stop", n * dt if abs(n * dt - t_stop) < 1e-9 * t_stop else t_stop)
         object.__setattr__(self, "names", names)
         object.__setattr__(self, "detection", dict(self.detection))
+        object.__setattr__(self, "starts", self._check_starts())
+
+    def _check_starts(self) -> tuple[float, ...]:
+        if self.starts is None or len(self.starts) == 0:
+            return ()
+        st = np.asarray(self.starts, dtype=float)
+        n_sw, length = len(self.epochs), self.t_stop + self.dt
+        if st.shape != (n_sw,) or not np.all(np.isfinite(st)):
+            raise RecordingError(
+                f"Protocol.starts must give one finite start time (ms) per sweep ({n_sw}); got "
+                f"{self.starts!r}. Fix: pass the sweeps' start times, or () when unknown.")
+        st = st - st[0]
+        gap = np.diff(st)
+        if np.any(gap < length - 1e-6 * self.dt):
+            k = int(np.argmax(gap < length - 1e-6 * self.dt))
+            raise RecordingError(
+                f"Protocol.starts: sweep {k + 1} starts {gap[k]:g} ms after sweep {k}, before "
+                f"sweep {k} ends (sweeps last {length:g} ms). Fix: give increasing start times at "
+                "least one sweep length apart.")
+        k = np.round(st / self.dt)
+        if np.any(np.abs(k * self.dt - st) > 1e-6 * self.dt):
+            raise RecordingError(
+                f"Protocol.starts must lie on the sampling grid (multiples of dt = {self.dt:g} "
+                f"ms from the first sweep); got {self.starts!r}.")
+        return tuple(float(x) for x in k * self.dt)
 
     # --------------------------------------------------------------- constructors
     @classmethod
@@ -302,8 +336,11 @@ class Protocol:
         detection = {"tolerance_pA": tol, "zero_pA": float(zero_pA),
                      "min_duration_ms": min_samples * dt if tol > 0 else None,
                      "noise_sd_pA": noise}
+        metas = [sw.meta for sw in recording.sweeps]
+        known = all("start_ms" in m for m in metas) and not any("cut_ms" in m for m in metas)
+        starts = tuple(float(m["start_ms"]) for m in metas) if known else ()
         return cls(tuple(epochs), t_stop=(n - 1) * dt, dt=dt, names=recording.names,
-                   source=recording.source or recording.cell, detection=detection)
+                   source=recording.source or recording.cell, detection=detection, starts=starts)
 
     @classmethod
     def steps(
@@ -466,6 +503,8 @@ class Protocol:
         strategy: str = "auto",
         per_sweep: Mapping[str, Any] | None = None,
         holding: Any = None,
+        continuous: bool = False,
+        lead_in: float = 0.0,
         **kwargs: Any,
     ) -> ProtocolResult:
         """Run every sweep of the protocol on ``model``.
@@ -498,6 +537,16 @@ class Protocol:
             A constant current (pA) per sweep added to the protocol's epochs over the whole
             sweep, ``(n_sweeps,)`` or ``(*P, n_sweeps)`` (e.g. the current that holds a model at
             a recording's baseline, :meth:`FitProblem.holding`).
+        continuous:
+            Run the sweeps back to back, as they were recorded, in one simulation: each sweep
+            starts from the state in which the previous one left the model, and the time
+            between sweeps (if any) runs with the holding current only. Needs :attr:`starts`
+            (a recording read whole, e.g. with :func:`read_abf`); ``holding`` must then be the
+            same in every sweep and ``per_sweep`` is not allowed. Use it when the cell's state
+            carries over from sweep to sweep (slow after-hyperpolarisations after strong steps).
+        lead_in:
+            With ``continuous``, ms simulated before the first sweep with the holding current
+            only (the model settles from its initial state); a multiple of ``dt``.
         **kwargs:
             Passed to :func:`neurodyn.simulate` (``spikes``, ``init``, ``dtype``, ``seed``, ...).
 
@@ -578,6 +627,12 @@ class Protocol:
         hold = sweepwise.pop("<holding>", None)
         dt_sim = float(np.float64(self.dt) / substeps)
         common = dict(record=record, record_dt=dt_sim * substeps, method=method, **kwargs)
+        if continuous:
+            return self._simulate_continuous(model, user, labels, pshape, hold, sweepwise,
+                                             factor, int(substeps), float(lead_in), common)
+        if lead_in:
+            raise ParameterError("Protocol.simulate.lead_in applies with continuous=True only. "
+                                 "Fix: drop lead_in, or pass continuous=True.")
         windows, amps = self._batched_steps(int(substeps))
         if strategy == "auto":
             strategy = "batch" if len(windows) <= _MAX_BATCHED_STEPS else "loop"
@@ -624,6 +679,77 @@ class Protocol:
             t=self.t, traces=traces, units=units, batch_shape=pshape, protocol=self,
             results=results, strategy=strategy, labels=dict(labels),
             voltage_var=getattr(model, "voltage_var", "v"),
+        )
+
+    def _simulate_continuous(self, model: Any, user: dict[str, Any], labels: dict[str, Any],
+                             pshape: tuple[int, ...], hold: Any, sweepwise: dict[str, Any],
+                             factor: Any, substeps: int, lead_in: float,
+                             common: dict[str, Any]) -> ProtocolResult:
+        """:meth:`simulate` with ``continuous=True``: every sweep in one run."""
+        from ..engine.simulate import simulate
+
+        if not self.starts:
+            of = f" of {self.source}" if self.source else ""
+            raise ParameterError(
+                f"Protocol.simulate(continuous=True): the protocol{of} "
+                "does not know when its sweeps began (Protocol.starts is empty). Fix: build it "
+                "with Protocol.from_recording from a recording read whole (read_abf records the "
+                "sweep start times; a Recording.cut recording has lost the epochs after the cut), "
+                "or pass starts=... to Protocol.")
+        if sweepwise:
+            raise ParameterError(
+                f"Protocol.simulate(continuous=True): per_sweep ({', '.join(sweepwise)}) would "
+                "change parameters at every sweep boundary. Fix: drop per_sweep (the sweeps "
+                "start from the previous sweep's end state).")
+        if hold is not None:
+            h = _keep(hold)
+            if not is_traced(h) and np.any(np.ptp(np.asarray(h, dtype=float), axis=-1) != 0):
+                raise ParameterError(
+                    "Protocol.simulate(continuous=True).holding must be the same in every sweep "
+                    "(one current held through the whole recording); got different values "
+                    "across sweeps. Fix: pass one holding current, repeated for each sweep.")
+            hold = h[..., 0]
+        lead = _time(lead_in, "Protocol.simulate.lead_in")
+        k_lead = round(lead / self.dt)
+        if not (math.isfinite(lead) and lead >= 0) or abs(k_lead * self.dt - lead) > 1e-6 * self.dt:
+            raise ParameterError(
+                f"Protocol.simulate.lead_in must be a multiple >= 0 of dt = {self.dt:g} ms; got "
+                f"{lead_in!r}. Fix: e.g. lead_in={max(k_lead, 0) * self.dt:g}.")
+        n = self.n_samples
+        first = [k_lead + round(st / self.dt) for st in self.starts]  # first sample of each sweep
+        k_end = first[-1] + n - 1
+
+        def grid(k: float) -> float:  # sample k on the engine's time grid (_grid_time)
+            return float(np.float64(k * substeps) * np.float64(self.dt / substeps))
+
+        def at(k: float) -> float:  # on the grid where it is a sample, else as it is
+            return grid(round(k)) if abs(k - round(k)) < 1e-6 else k * float(self.dt)
+
+        stims = [Step(amplitude=f"{float(e.amplitude)!r} pA", start=at(first[s] + e.start / self.dt),
+                      # an open epoch (stop = inf) ends with its sweep
+                      stop=at(first[s] + min(e.stop / self.dt, float(n))))
+                 for s, eps in enumerate(self.epochs) for e in eps]
+        b_all = dict(user)
+        if hold is not None:
+            stims.append(Step(amplitude=0.0, start=0.0, stop=grid(k_end + 1)))
+            b_all[f"stimulus[{len(stims) - 1}].amplitude"] = _keep(factor) * hold
+        res = simulate(model, grid(k_end), float(np.float64(self.dt) / substeps),
+                       stimulus=stims, batch=b_all or None, **common)
+        traces = {}
+        for k, v in res.traces.items():
+            parts = [v[..., f:f + n] for f in first]
+            if is_traced(v) or type(v).__module__.startswith("jax"):
+                import jax.numpy as jnp
+
+                tr = jnp.stack(parts, axis=-2)
+            else:
+                tr = np.stack([np.asarray(p) for p in parts], axis=-2)
+            traces[k] = _fix_shape(tr, (*pshape, self.n_sweeps))
+        return ProtocolResult(
+            t=self.t, traces=traces, units=dict(res.units), batch_shape=pshape, protocol=self,
+            results=(res,), strategy="continuous", labels=dict(labels),
+            voltage_var=getattr(model, "voltage_var", "v"),
+            offsets=tuple(grid(f) for f in first),
         )
 
 
@@ -701,9 +827,11 @@ class ProtocolResult:
         The underlying :class:`~neurodyn.Result` objects (one for the batched strategy, one per
         sweep for the loop).
     strategy:
-        ``"batch"`` or ``"loop"``.
+        ``"batch"``, ``"loop"`` or ``"continuous"`` (every sweep in one run).
     labels:
         The user's batch arrays broadcast to ``batch_shape``.
+    offsets:
+        ``"continuous"``: the time (ms) in the run of each sweep's first sample.
     """
 
     t: np.ndarray
@@ -715,6 +843,7 @@ class ProtocolResult:
     strategy: str
     labels: dict[str, Any] = field(default_factory=dict)
     voltage_var: str = "v"
+    offsets: tuple[float, ...] = ()
 
     @property
     def v(self) -> Any:
@@ -742,6 +871,12 @@ class ProtocolResult:
             trains = self.results[0].spikes.trains()
             for k, tr in enumerate(trains):
                 flat[k // n_sw, k % n_sw] = tr
+        elif self.strategy == "continuous":  # one train per parameter set, cut at the sweeps
+            length = self.protocol.t_stop + self.protocol.dt
+            for k, tr in enumerate(self.results[0].spikes.trains()):
+                tr = np.asarray(tr, dtype=float)
+                for s, off in enumerate(self.offsets):
+                    flat[k, s] = tr[(tr >= off) & (tr < off + length)] - off
         else:
             for s, r in enumerate(self.results):
                 for k, tr in enumerate(r.spikes.trains()):

@@ -328,7 +328,8 @@ class Recording:
 
     # --------------------------------------------------------------- transformations
     def select(self, indices: int | slice | Sequence[int]) -> Recording:
-        """A new recording with the sweeps at ``indices`` (an int, a slice or a list of ints)."""
+        """A new recording with the sweeps at ``indices`` (an int, a slice or a list of ints).
+        Unless they are consecutive and in order, the sweeps lose their ``meta["start_ms"]``."""
         n = len(self.sweeps)
         if isinstance(indices, slice):
             idx = list(range(n))[indices]
@@ -342,7 +343,14 @@ class Recording:
                     f"Recording.select: sweep index {k!r} is out of range for {n} sweeps "
                     f"(valid: 0..{n - 1}). Fix: pass integer indices below {n}."
                 )
-        return replace(self, sweeps=tuple(self.sweeps[int(k)] for k in idx))
+        idx = [int(k) % n for k in idx]
+        sweeps = tuple(self.sweeps[k] for k in idx)
+        if idx != list(range(idx[0], idx[0] + len(idx))) if idx else False:
+            # sweeps left out between the selected ones: their start times would show pauses
+            # without stimulus (Protocol.starts), so they are dropped
+            sweeps = tuple(replace(sw, meta={k: v for k, v in sw.meta.items() if k != "start_ms"})
+                           for sw in sweeps)
+        return replace(self, sweeps=sweeps)
 
     def cut(self, stop: float) -> Recording:
         """A new recording whose sweeps keep only the samples before ``stop`` (ms from each
@@ -625,7 +633,9 @@ def read_abf(
 
     Per sweep ``abf.sweepX`` (s) becomes ``t`` in ms, ``abf.sweepY`` (must be a voltage; mV) ``v``
     and ``abf.sweepC``, the command waveform of the protocol (must be a current; pA), ``i``.
-    ABF stores the commanded current, not a measured one.
+    ABF stores the commanded current, not a measured one. Each sweep's ``meta["start_ms"]`` is
+    when it began (ms from the first sweep read; pyabf's ``sweepTimesSec``) when the sweeps read
+    are consecutive: :attr:`Protocol.starts`, for running them back to back.
 
     Parameters
     ----------
@@ -656,6 +666,10 @@ def read_abf(
         )
     channel = int(channel)
     idx = list(range(abf.sweepCount)) if sweeps is None else [int(s) for s in sweeps]
+    # only a run of consecutive sweeps keeps its start times: a gap left by unread sweeps would
+    # look like a pause without stimulus to a continuous simulation (Protocol.starts)
+    times = getattr(abf, "sweepTimesSec", None)
+    consecutive = times is not None and bool(idx) and idx == list(range(idx[0], idx[0] + len(idx)))
     for s in idx:
         if not 0 <= s < abf.sweepCount:
             raise RecordingError(
@@ -684,6 +698,9 @@ def read_abf(
         meta = {"file": p.name, "sweep": s, "channel": channel, "protocol": abf.protocol,
                 "abf_id": abf.abfID, "date": str(abf.abfDateTime),
                 "sample_rate_hz": float(abf.sampleRate)}
+        if consecutive:  # when the sweep began (ms from the first one read): Protocol.starts
+            meta["start_ms"] = float(np.round(
+                (times[s] - times[idx[0]]) * 1000.0, 9))
         out.append(Sweep(np.asarray(abf.sweepX, dtype=float) * f_t,
                          np.asarray(abf.sweepY, dtype=float) * f_v,
                          np.asarray(abf.sweepC, dtype=float) * f_i,

@@ -76,7 +76,7 @@ def run_inference(spec: Any, folder: str, *, quiet: bool = False) -> dict[str, A
     q = np.quantile(samples, [0.05, 0.5, 0.95], axis=0)
     result["posterior"] = {p: {"median": float(q[1, j]), "q05": float(q[0, j]),
                                "q95": float(q[2, j])} for j, p in enumerate(problem.paths)}
-    units = [problem.model.param_specs()[p].unit for p in problem.paths]
+    units = [problem.param_unit(p) for p in problem.paths]
     pair_plot(samples, problem.paths, bounds=[(p.low, p.high) for p in problem.params],
               truth=fs.truth, units=units, path=os.path.join(folder, "pairplot.png"))
     # posterior predictive: simulate draws, overlay the data, score their features

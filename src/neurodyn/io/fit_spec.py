@@ -19,7 +19,12 @@
     tolerance_pA = 20                  # stimulus detection in a recorded (noisy) current
     cut = "700 ms"                     # analyse only the first 700 ms of every sweep (optional)
     holding = "baseline"               # hold every sweep at its recorded pre-stimulus potential
-                                       # (for a drifting baseline; FitProblem.holding)
+                                       # (for a drifting baseline; FitProblem.holding), or a
+                                       # constant current through every sweep ("30 pA"); free
+                                       # it as [[parameter]] path = "holding" (pA) to fit it
+    continuous = true                  # run the sweeps back to back, as recorded (the cell's
+                                       # state carries over; needs the whole recording, no cut)
+    lead_in = "2000 ms"                # with continuous: settle before the first sweep
     # ... or synthetic data: the model with these values under a step protocol
     synthetic = {g_na = 120, g_k = 36, g_l = 0.3, c_m = 1.0}
     protocol = {steps_pA = [20, 40, 60, 80, 100], start = "100 ms", stop = "600 ms",
@@ -31,6 +36,8 @@
     threshold = "-20 mV"
     rel_sd = 0.05                      # SD = max(rel_sd |mean|, floor) (floor 1 for spike_count,
                                        # 0.1 otherwise)
+    window = ["146.85 ms", "646.85 ms"]  # the analysed step of every sweep (default: each
+                                       # sweep's longest step; FitProblem.stim_window)
     margins = ["15 ms", "0 ms"]        # features see only [stim_start - 15, stim_end + 0] ms
     hyperpolarizing_only = ["input_resistance", "sag_ratio"]   # scored on steps < 0 only
     depolarizing_only = ["AP_width"]   # scored on steps > 0 only (evoked, not spontaneous
@@ -214,10 +221,11 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
     model, sim_method, substeps = _model(data.get("model"), source, data.get("cell"))
     params = parse_parameters(data, source)
     d = _keys(data.get("data") or {}, {"recording", "sweeps", "ljp", "tolerance_pA", "synthetic",
-                                       "protocol", "noise_mV", "cut", "holding"}, "[data]", source)
+                                       "protocol", "noise_mV", "cut", "holding", "continuous",
+                                       "lead_in"}, "[data]", source)
     fe = _keys(data.get("features") or {}, {"names", "threshold", "rel_sd", "margins",
                                             "hyperpolarizing_only", "depolarizing_only",
-                                            "aggregate", "efel"}, "[features]",
+                                            "aggregate", "efel", "window"}, "[features]",
                source)
     aggregate = fe.get("aggregate", "sum")
     try:
@@ -268,17 +276,36 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
             raise _err(source, "[data].synthetic", str(exc)) from None
     else:
         raise _err(source, "[data]", "needs recording = \"file\" or synthetic = {...}.")
-    holding = d.get("holding")
-    if holding not in (None, "baseline"):
-        raise _err(source, "[data].holding", f"must be \"baseline\" (or absent); got {holding!r}.")
+    holding, holding_pA = d.get("holding"), 0.0
+    if holding is not None and holding != "baseline":
+        try:
+            holding_pA = _num(holding, "pA", "[data].holding", source)
+        except SpecError:
+            raise _err(source, "[data].holding", "must be \"baseline\" or a current (\"30 pA\", "
+                       f"or a number in pA); got {holding!r}.") from None
+        holding = None
     if holding and "recording" not in d:
         raise _err(source, "[data].holding", "needs a recording (the baseline is measured there).")
+    continuous = d.get("continuous", False)
+    if not isinstance(continuous, bool):
+        raise _err(source, "[data].continuous", f"must be true or false; got {continuous!r}.")
+    if continuous and "cut" in d:
+        raise _err(source, "[data].continuous", "runs the whole recording as it was recorded; "
+                   "a cut recording has lost the epochs after the cut. Fix: drop cut (the "
+                   "features still see only the stimulus window and its margins).")
+    lead_in = _num(d.get("lead_in", 0.0), "ms", "[data].lead_in", source)
     margins = None
     if "margins" in fe:
         mg = fe["margins"]
         if not isinstance(mg, list) or len(mg) != 2:
             raise _err(source, "[features].margins", f"must be [before, after] (ms); got {mg!r}.")
         margins = tuple(_num(x, "ms", "[features].margins", source) for x in mg)
+    window = None
+    if "window" in fe:
+        w = fe["window"]
+        if not isinstance(w, list) or len(w) != 2:
+            raise _err(source, "[features].window", f"must be [start, stop] (ms); got {w!r}.")
+        window = tuple(_num(x, "ms", "[features].window", source) for x in w)
     signed = {}
     for key in ("hyperpolarizing_only", "depolarizing_only"):
         signed[key] = fe.get(key, [])
@@ -300,7 +327,8 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
             depolarizing_only=signed["depolarizing_only"], threshold=threshold,
             method=sim_method, substeps=substeps, holding=holding,
             baseline=recorded_baseline(data_v, protocol) if holding else None,
-            margins=margins, aggregate=aggregate, efel_settings=efel_settings)
+            margins=margins, aggregate=aggregate, efel_settings=efel_settings,
+            continuous=continuous, lead_in=lead_in, holding_pA=holding_pA, stim_window=window)
     except NeurodynError as exc:
         raise _err(source, "[features]/[[parameter]]", str(exc)) from None
     fit = _keys(data.get("fit") or {}, _FIT, "[fit]", source)
