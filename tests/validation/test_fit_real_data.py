@@ -20,7 +20,8 @@ on positive steps only and, in the last stage (17o05028) or the last two (FSI), 
 detected in the stimulus window only (eFEL's strict_stiminterval; a spontaneous spike just
 before the step is otherwise its "first spike", with a negative latency): median 1.29 and 0.97
 SD, max 12.7 and 15.8 SD, 24 of 101 and 16 of 113 entries above 3 SD (still above the
-target).
+target). ``pospischil_cont_*`` fit the same model with the sweeps run back to back, as
+recorded, under one fitted holding current (FSI: median 0.82 SD, 8 of 113 entries above 3 SD).
 """
 
 from __future__ import annotations
@@ -117,3 +118,27 @@ def test_first_spike_latencies_scatter_on_the_first_step_only(name):
     print(f"{name}: first step {np.round(first[k], 1)}; second step {np.round(second[k], 1)}")
     assert np.max(np.diff(first[k])) > 2.0  # rises by more than 2 ms somewhere
     assert np.max(np.diff(second[k])) <= 0.2
+
+
+def test_fsi_sweeps_back_to_back_with_one_holding_current():
+    """pospischil_cont_fsi: the extended model fitted to the FSI recording with its 17 sweeps run
+    back to back, as recorded (continuous=True: 51 s in one simulation, after a 2 s lead-in) and
+    one fitted holding current instead of a holding current per sweep that imposes each sweep's
+    recorded baseline (the per-sweep fit, pospischil_ext_fsi). The same entries are scored
+    against the same targets (the features of the first step; [features] window). The fit ran
+    in three CMA-ES stages from the per-sweep fit's best (pospischil_cont_fsi_1, _2, then this
+    file). Against the per-sweep fit: the median error and the number of entries above 3 SD
+    are lower, and the median meets the issue's target (at most 1 SD); entries above 3 SD
+    remain (near-threshold first-spike latencies, the spontaneous spikes at 0 pA)."""
+    ext, cont = (json.loads((EXAMPLES / "results" / f"{n}.json").read_text())
+                 for n in ("pospischil_ext_fsi", "pospischil_cont_fsi"))
+    assert ext["features"] == cont["features"]
+    ze, zc = (np.array(r["z_best"], dtype=float) for r in (ext, cont))
+    np.testing.assert_array_equal(np.isfinite(ze), np.isfinite(zc))
+    d = np.isfinite(zc)
+    med_e, med_c = float(np.median(ze[d])), float(np.median(zc[d]))
+    n_e, n_c = int(np.sum(ze[d] > 3)), int(np.sum(zc[d] > 3))
+    print(f"fsi: median {med_e:.3g} -> {med_c:.3g} SD; above 3 SD {n_e} -> {n_c} of {int(d.sum())}")
+    assert med_c <= 1.0 and med_c < med_e
+    assert n_c < n_e
+
