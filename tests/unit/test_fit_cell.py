@@ -53,6 +53,12 @@ def test_cell_fit_problems_name_paths_and_refuse_what_cells_do_not_support():
                    ["voltage_base"], holding="baseline", baseline=[-65.0] * 3)
     with pytest.raises(ParameterError, match="per_sweep"):
         PROT.simulate(model, per_sweep={"v_init": np.zeros(3)})
+    with pytest.raises(ParameterError, match="continuous"):
+        PROT.simulate(model, continuous=True)
+    for opts in ({"holding_pA": 10.0}, {"continuous": True}):
+        with pytest.raises(ParameterError, match="not implemented for a multi-compartment"):
+            FitProblem(model, [FreeParameter("soma.hh.g_na", 50, 200)], PROT, target,
+                       ["voltage_base"], **opts)
     with pytest.raises(ParameterError, match=r"must be a neurodyn\.cable\.Cell"):
         CellModel("soma.swc")
     with pytest.raises(ParameterError, match="no section"):

@@ -586,8 +586,9 @@ class Protocol:
         model = _as_protocol_model(model)
         if hasattr(model, "run_protocol"):  # a multi-compartment cell (CellModel)
             extra = set(kwargs) - {"throw", "spikes"}
-            if per_sweep or holding is not None or extra or kwargs.get("spikes"):
-                what = sorted(extra) or ["per_sweep/holding/spikes"]
+            if (per_sweep or holding is not None or extra or kwargs.get("spikes") or continuous
+                    or lead_in):
+                what = sorted(extra) or ["per_sweep/holding/spikes/continuous/lead_in"]
                 raise ParameterError(
                     f"Protocol.simulate: {', '.join(what)} is not supported for a "
                     f"multi-compartment cell ({model.describe()}). Fix: drop it.")

@@ -345,7 +345,7 @@ class Recording:
                 )
         idx = [int(k) % n for k in idx]
         sweeps = tuple(self.sweeps[k] for k in idx)
-        if idx != list(range(idx[0], idx[0] + len(idx))) if idx else False:
+        if idx and idx != list(range(idx[0], idx[0] + len(idx))):
             # sweeps left out between the selected ones: their start times would show pauses
             # without stimulus (Protocol.starts), so they are dropped
             sweeps = tuple(replace(sw, meta={k: v for k, v in sw.meta.items() if k != "start_ms"})
