@@ -202,6 +202,18 @@ def parse_parameters(data: dict[str, Any], source: str,
     return params
 
 
+def _ms_pair(table: dict[str, Any], key: str, form: str, source: str
+             ) -> tuple[float, float] | None:
+    """``[features].<key>``: two times in ms (numbers or strings with a unit), or None."""
+    if key not in table:
+        return None
+    v = table[key]
+    if not isinstance(v, list) or len(v) != 2:
+        raise _err(source, f"[features].{key}", f"must be {form} (ms); got {v!r}.")
+    a, b = (_num(x, "ms", f"[features].{key}", source) for x in v)
+    return a, b
+
+
 def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
                    default_name: str = "fit") -> FitSpec:
     from ..fitting import (
@@ -294,18 +306,8 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
                    "a cut recording has lost the epochs after the cut. Fix: drop cut (the "
                    "features still see only the stimulus window and its margins).")
     lead_in = _num(d.get("lead_in", 0.0), "ms", "[data].lead_in", source)
-    margins = None
-    if "margins" in fe:
-        mg = fe["margins"]
-        if not isinstance(mg, list) or len(mg) != 2:
-            raise _err(source, "[features].margins", f"must be [before, after] (ms); got {mg!r}.")
-        margins = tuple(_num(x, "ms", "[features].margins", source) for x in mg)
-    window = None
-    if "window" in fe:
-        w = fe["window"]
-        if not isinstance(w, list) or len(w) != 2:
-            raise _err(source, "[features].window", f"must be [start, stop] (ms); got {w!r}.")
-        window = tuple(_num(x, "ms", "[features].window", source) for x in w)
+    margins = _ms_pair(fe, "margins", "[before, after]", source)
+    window = _ms_pair(fe, "window", "[start, stop]", source)
     signed = {}
     for key in ("hyperpolarizing_only", "depolarizing_only"):
         signed[key] = fe.get(key, [])
