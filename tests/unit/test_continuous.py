@@ -194,3 +194,16 @@ def test_fit_spec_keys(tmp_path, reference_dir):
     bad["features"]["window"] = ["146.85 ms"]
     with pytest.raises(SpecError, match="start, stop"):
         parse_fit_spec(bad)
+
+
+def test_profile_over_the_holding_current_holds_the_protocol_current():
+    from neurodyn.fitting import profile
+
+    pb = _fit_problem()
+    pb = dataclasses.replace(pb, params=[FreeParameter("b", 79.9, 80.1),
+                                         FreeParameter("a", 1.99, 2.01), pb.params[1]],
+                             target=pb.target)
+    out = profile(pb, HOLDING, [20.0, 0.0], max_evaluations=8, popsize=4, seed=0)
+    assert [p[HOLDING] for p in out["params"]] == [20.0, 0.0]
+    # b and a near the truth: the true holding current scores near 0, no holding far off
+    assert out["scores"][0] < 1.0 < out["scores"][1]
