@@ -257,15 +257,16 @@ class FitProblem(SearchSpace):
         if self.holding not in (None, "baseline"):
             raise ParameterError(f"FitProblem.holding must be None or 'baseline'; got "
                                  f"{self.holding!r}.")
-        free_hold = HOLDING in names
         if not math.isfinite(float(self.holding_pA)):
             raise ParameterError(f"FitProblem.holding_pA must be a finite current (pA); got "
                                  f"{self.holding_pA!r}.")
-        if (free_hold or self.holding_pA or self.continuous) and hasattr(self.model, "run_protocol"):
+        # a fitted or fixed holding current, or sweeps run back to back
+        recorded_run = HOLDING in names or bool(self.holding_pA) or self.continuous
+        if recorded_run and hasattr(self.model, "run_protocol"):
             raise ParameterError(
                 "FitProblem: a holding current ('holding', holding_pA) and continuous=True are "
                 "not implemented for a multi-compartment cell. Fix: drop them.")
-        if self.holding == "baseline" and (free_hold or self.holding_pA or self.continuous):
+        if self.holding == "baseline" and recorded_run:
             raise ParameterError(
                 "FitProblem: holding='baseline' sets a holding current per sweep; it excludes a "
                 "fitted or fixed holding current ('holding', holding_pA) and continuous=True "

@@ -668,14 +668,7 @@ class Protocol:
             units = dict(results[0].units)
             traces = {}
             for k in results[0].traces:
-                parts = [r.traces[k] for r in results]
-                traced = any(is_traced(p) for p in parts)
-                if traced:
-                    import jax.numpy as jnp
-
-                    traces[k] = jnp.stack(parts, axis=-2)
-                else:
-                    traces[k] = np.stack([np.asarray(p) for p in parts], axis=-2)
+                traces[k] = _stack_sweeps([r.traces[k] for r in results])
         return ProtocolResult(
             t=self.t, traces=traces, units=units, batch_shape=pshape, protocol=self,
             results=results, strategy=strategy, labels=dict(labels),
@@ -716,42 +709,40 @@ class Protocol:
             raise ParameterError(
                 f"Protocol.simulate.lead_in must be a multiple >= 0 of dt = {self.dt:g} ms; got "
                 f"{lead_in!r}. Fix: e.g. lead_in={max(k_lead, 0) * self.dt:g}.")
-        n = self.n_samples
-        first = [k_lead + round(st / self.dt) for st in self.starts]  # first sample of each sweep
-        k_end = first[-1] + n - 1
-
-        def grid(k: float) -> float:  # sample k on the engine's time grid (_grid_time)
-            return float(np.float64(k * substeps) * np.float64(self.dt / substeps))
-
-        def at(k: float) -> float:  # on the grid where it is a sample, else as it is
-            return grid(round(k)) if abs(k - round(k)) < 1e-6 else k * float(self.dt)
-
-        stims = [Step(amplitude=f"{float(e.amplitude)!r} pA", start=at(first[s] + e.start / self.dt),
-                      # an open epoch (stop = inf) ends with its sweep
-                      stop=at(first[s] + min(e.stop / self.dt, float(n))))
-                 for s, eps in enumerate(self.epochs) for e in eps]
+        n, dt = self.n_samples, self.dt
+        first = [k_lead + round(st / dt) for st in self.starts]  # first sample of each sweep
+        offsets = [self._grid_time(f * dt, substeps) for f in first]
+        end = offsets[-1] + n * dt  # one sample past the last sweep
+        # an open epoch (stop = inf) ends with its sweep
+        stims = [Step(amplitude=f"{float(e.amplitude)!r} pA",
+                      start=self._grid_time(off + e.start, substeps),
+                      stop=self._grid_time(off + min(e.stop, n * dt), substeps))
+                 for off, eps in zip(offsets, self.epochs) for e in eps]
         b_all = dict(user)
         if hold is not None:
-            stims.append(Step(amplitude=0.0, start=0.0, stop=grid(k_end + 1)))
+            stims.append(Step(amplitude=0.0, start=0.0, stop=self._grid_time(end, substeps)))
             b_all[f"stimulus[{len(stims) - 1}].amplitude"] = _keep(factor) * hold
-        res = simulate(model, grid(k_end), float(np.float64(self.dt) / substeps),
-                       stimulus=stims, batch=b_all or None, **common)
-        traces = {}
-        for k, v in res.traces.items():
-            parts = [v[..., f:f + n] for f in first]
-            if is_traced(v) or type(v).__module__.startswith("jax"):
-                import jax.numpy as jnp
-
-                tr = jnp.stack(parts, axis=-2)
-            else:
-                tr = np.stack([np.asarray(p) for p in parts], axis=-2)
-            traces[k] = _fix_shape(tr, (*pshape, self.n_sweeps))
+        res = simulate(model, self._grid_time(end - dt, substeps),
+                       float(np.float64(dt) / substeps), stimulus=stims, batch=b_all or None,
+                       **common)
+        traces = {k: _fix_shape(_stack_sweeps([v[..., f:f + n] for f in first]),
+                                (*pshape, self.n_sweeps))
+                  for k, v in res.traces.items()}
         return ProtocolResult(
             t=self.t, traces=traces, units=dict(res.units), batch_shape=pshape, protocol=self,
             results=(res,), strategy="continuous", labels=dict(labels),
-            voltage_var=getattr(model, "voltage_var", "v"),
-            offsets=tuple(grid(f) for f in first),
+            voltage_var=getattr(model, "voltage_var", "v"), offsets=tuple(offsets),
         )
+
+
+def _stack_sweeps(parts: list[Any]) -> Any:
+    """Per-sweep traces ``(..., n_samples)`` stacked on a sweep axis ``(..., n_sweeps,
+    n_samples)``; traced values (inside ``jax.jit``/``grad``) stay traced."""
+    if any(is_traced(p) for p in parts):
+        import jax.numpy as jnp
+
+        return jnp.stack(parts, axis=-2)
+    return np.stack([np.asarray(p) for p in parts], axis=-2)
 
 
 def _keep(v: Any) -> Any:

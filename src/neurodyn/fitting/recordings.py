@@ -345,7 +345,7 @@ class Recording:
                 )
         idx = [int(k) % n for k in idx]
         sweeps = tuple(self.sweeps[k] for k in idx)
-        if idx and idx != list(range(idx[0], idx[0] + len(idx))):
+        if not _consecutive(idx):
             # sweeps left out between the selected ones: their start times would show pauses
             # without stimulus (Protocol.starts), so they are dropped
             sweeps = tuple(replace(sw, meta={k: v for k, v in sw.meta.items() if k != "start_ms"})
@@ -620,6 +620,11 @@ def read_csv(path: str | os.PathLike[str], *, cell: str = "", ljp: float | None 
     return Recording(tuple(sweeps), source=str(p), cell=cell or p.stem, ljp=ljp)
 
 
+def _consecutive(idx: Sequence[int]) -> bool:
+    """True for a non-empty run of consecutive sweep indices in order (3, 4, 5)."""
+    return bool(idx) and list(idx) == list(range(idx[0], idx[0] + len(idx)))
+
+
 # ---------------------------------------------------------------------------------------- ABF
 def read_abf(
     path: str | os.PathLike[str],
@@ -669,7 +674,7 @@ def read_abf(
     # only a run of consecutive sweeps keeps its start times: a gap left by unread sweeps would
     # look like a pause without stimulus to a continuous simulation (Protocol.starts)
     times = getattr(abf, "sweepTimesSec", None)
-    consecutive = times is not None and bool(idx) and idx == list(range(idx[0], idx[0] + len(idx)))
+    consecutive = times is not None and _consecutive(idx)
     for s in idx:
         if not 0 <= s < abf.sweepCount:
             raise RecordingError(

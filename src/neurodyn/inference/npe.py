@@ -34,6 +34,9 @@ __all__ = ["DENSITY_ESTIMATORS", "NPEPosterior", "fit_npe"]
 
 #: the ``sbi`` density estimators :func:`fit_npe` builds (``sbi.neural_nets.posterior_nn`` models)
 DENSITY_ESTIMATORS = ("maf", "nsf", "mdn")
+#: the choices as error messages name them: '"maf", "nsf" or "mdn"'
+ESTIMATOR_CHOICES = (", ".join(f'"{d}"' for d in DENSITY_ESTIMATORS[:-1])
+                     + f' or "{DENSITY_ESTIMATORS[-1]}"')
 
 
 def _torch() -> Any:
@@ -180,7 +183,7 @@ def fit_npe(params: Any, u: Any, s: Any, names: Any = None, *,
     check_integers("fit_npe", (("ensemble", ensemble, 1), ("hidden_features", hidden_features, 1),
                                ("num_transforms", num_transforms, 1)))
     if density_estimator not in DENSITY_ESTIMATORS:
-        raise ParameterError(f"fit_npe.density_estimator must be \"maf\", \"nsf\" or \"mdn\"; "
+        raise ParameterError(f"fit_npe.density_estimator must be {ESTIMATOR_CHOICES}; "
                              f"got {density_estimator!r}.")
     from sbi.neural_nets import posterior_nn
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..inference.npe import DENSITY_ESTIMATORS
+from ..inference.npe import DENSITY_ESTIMATORS, ESTIMATOR_CHOICES
 from .fit_spec import parse_fit_spec
 from .network_spec import _err, _keys
 
@@ -88,8 +88,8 @@ def parse_infer_spec(data: dict[str, Any], *, source: str = "<spec>",
             if not isinstance(v, int | float) or not 0 < v < 1:
                 raise _err(source, "[inference].quantile", f"must be in (0, 1); got {v!r}.")
         elif k == "density_estimator" and v not in DENSITY_ESTIMATORS:
-            raise _err(source, "[inference].density_estimator", f"must be \"maf\", \"nsf\" or "
-                       f"\"mdn\"; got {v!r}.")
+            raise _err(source, "[inference].density_estimator",
+                       f"must be {ESTIMATOR_CHOICES}; got {v!r}.")
         opts[k] = v
     if opts["calibration"] and fit.truth is None:
         raise _err(source, "[inference].calibration", "needs synthetic data (a known truth is "
