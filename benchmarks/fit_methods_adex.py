@@ -13,6 +13,9 @@ runs for ``--max-seconds`` on one core (pinned):
   objective 0) with one objective per sweep plus the trace distance of the subthreshold sweep
   (-200 pA), population 64, restarted with twice the population when a run has not gained 1 %
   in 50 generations (up to 4 restarts);
+* any NSGA-II method with ``-de`` appended (``rnsga2-trace-de``, ``nsga2-de``, ...): the same
+  with differential evolution's variation (rand/1/bin) instead of SBX
+  (``fit_nsga2(variation="de")``);
 * ``hybrid``: CMA-ES to a score of 2, then a Levenberg-Marquardt polish (30 steps) of the
   spike-aware distance (subthreshold trace plus spike times, gradients through the resets);
 * ``gradient``: the same Levenberg-Marquardt fit alone, from the 16 best of 256
@@ -55,20 +58,22 @@ def run(method: str, seconds: float, seed: int = 0, profile_misses: bool = True)
     spec = load_fit_spec(str(SPEC))
     prob, truth, v = spec.problem, spec.truth, spec.data_v
     floor = float(prob.evaluate([[truth[p] for p in prob.paths]]).total[0])
+    variation = "de" if method.endswith("-de") else "sbx"  # NSGA-II's offspring
     t0 = time.perf_counter()
     if method == "cmaes":
         res = fit_cmaes(prob, popsize=16, restarts=6, target_score=max(0.5, floor),
                         max_seconds=seconds, max_evaluations=10**7, seed=seed)
-    elif method in ("nsga2", "nsga2-features", "nsga2-groups"):
+    elif method.removesuffix("-de") in ("nsga2", "nsga2-features", "nsga2-groups"):
         objectives = {"nsga2": "sweeps", "nsga2-features": "features",
-                      "nsga2-groups": GROUPS}[method]
+                      "nsga2-groups": GROUPS}[method.removesuffix("-de")]
         res = fit_nsga2(prob, pop_size=32, generations=10**6, target_score=max(0.5, floor),
-                        objectives=objectives, max_seconds=seconds, seed=seed)
-    elif method == "rnsga2-trace":
+                        objectives=objectives, variation=variation, max_seconds=seconds,
+                        seed=seed)
+    elif method.removesuffix("-de") == "rnsga2-trace":
         res = fit_nsga2(prob, pop_size=64, generations=10**6, target_score=max(0.5, floor),
                         objectives="sweeps", target_v=v, trace_sweeps="subthreshold",
                         reference_point="ideal", restarts=4, stall_generations=50,
-                        max_seconds=seconds, seed=seed)
+                        variation=variation, max_seconds=seconds, seed=seed)
     elif method == "hybrid":
         res = fit_hybrid(prob, v, warm_score=2.0, max_seconds=seconds, popsize=16,
                          restarts=6, seed=seed, loss="spikes", optimizer="lm", polish_steps=30)
@@ -116,14 +121,17 @@ def main() -> int:
                                           "fit_methods_adex.json"))
     args = ap.parse_args()
     pin(parse_cores(args.cores))
-    # runs of other methods (or seeds) already in the file are kept: a subset can be re-run
+    # runs of other methods (or seeds) already in the file are kept: a subset can be re-run;
+    # the file is read again before each write, so that runs of other seeds on other cores
+    # that ended meanwhile are kept too
     path = Path(args.json)
-    old = json.loads(path.read_text()).get("runs", []) if path.exists() else []
     runs = []
     for m in args.methods.split(","):
         r = run(m, args.max_seconds, args.seed, not args.no_profiles)
         runs.append(r)
-        old = [o for o in old if (o["method"], o.get("seed", 0)) != (m, args.seed)]
+        old = json.loads(path.read_text()).get("runs", []) if path.exists() else []
+        done = {(o["method"], o.get("seed", 0)) for o in runs}
+        old = [o for o in old if (o["method"], o.get("seed", 0)) not in done]
         path.write_text(json.dumps({"cpu": cpu_model(), "runs": old + runs}, indent=1,
                                    default=float))
         err = ", ".join(f"{p} {e:+.1%}" for p, e in r["errors"].items())

@@ -315,13 +315,17 @@ def test_neurodyn_fit_with_the_gradient_method(tmp_path):
                        ({"method": "nsga2", "epsilon": 0}, r"\[fit\].epsilon"),
                        ({"method": "nsga2", "stall_generations": 0},
                         r"\[fit\].stall_generations"),
+                       ({"method": "nsga2", "variation": "pcx"},
+                        r"\[fit\].variation.*'sbx', 'de'.*'pcx'"),
+                       ({"method": "cmaes", "variation": "de"},
+                        r"\[fit\].variation.*applies to method nsga2"),
                        ({"method": "nsga2", "restarts": -1}, r"\[fit\].restarts")]:
         d["fit"] = fit
         with pytest.raises(SpecError, match=match):
             parse_fit_spec(d, source="g.toml")
     d["fit"] = {"method": "nsga2", "objectives": "sweeps", "trace_sweeps": [0],
                 "reference_point": "ideal", "popsize": 8, "generations": 2, "seed": 0,
-                "restarts": 1, "stall_generations": 1}
+                "restarts": 1, "stall_generations": 1, "variation": "de"}
     fs = parse_fit_spec(d, source="g.toml")
     res = _fit(fs, str(tmp_path / "n"), dict(fs.options), quiet=True)
     assert res.extra["pareto_F"].shape[1] == 6

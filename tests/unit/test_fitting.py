@@ -273,6 +273,55 @@ def test_nsga2_restarts_with_a_doubled_population_on_a_stall(tmp_path):
         fit_nsga2(prob, generations=1, **{**opts, "stall_generations": 0})
 
 
+def test_nsga2_with_differential_evolution_variation(tmp_path):
+    """variation="de" makes offspring by differential evolution (rand/1/bin) instead of SBX:
+    other candidates from the same seed, reproducible, improving on the first generation, and
+    a killed run resumes to the same evaluations only with the same variation."""
+    pytest.importorskip("pymoo")
+    from neurodyn.fitting.nsga2 import fit_nsga2
+
+    prob = _problem(t_stop=200.0, amps=(60, 100))
+    opts = dict(pop_size=12, objectives="sweeps", seed=3)
+    sbx = fit_nsga2(prob, generations=4, **opts)
+    ref = fit_nsga2(prob, generations=4, variation="de", folder=str(tmp_path / "ref"), **opts)
+    # the first generation is the same random sample; the offspring differ
+    np.testing.assert_allclose(ref.x[:12], sbx.x[:12])
+    assert not np.allclose(ref.x[12:], sbx.x[12:])
+    assert ref.score_ < ref.scores[:12].min()
+    folder = str(tmp_path / "fit")
+    fit_nsga2(prob, generations=2, variation="de", folder=folder, **opts)
+    resumed = fit_nsga2(prob, generations=4, variation="de", folder=folder, **opts)
+    np.testing.assert_allclose(resumed.scores, ref.scores)
+    with pytest.raises(ParameterError, match=r"variation='de'.*asks for 'sbx'"):
+        fit_nsga2(prob, generations=5, folder=folder, **opts)
+    with pytest.raises(ParameterError, match=r"variation must be one of 'sbx', 'de'.*'pcx'"):
+        fit_nsga2(prob, generations=1, variation="pcx", **opts)
+
+
+def test_differential_crossover_is_rand_1_bin_in_the_unit_box():
+    """The DE child: the donor x0 + 0.5 (x1 - x2) where it lies in [0, 1] and CR = 1; a
+    coordinate outside redrawn between x0's and the bound; with CR = 0 exactly one coordinate
+    (from the donor) differs from x0; the same generator state gives the same children."""
+    pytest.importorskip("pymoo")
+    from neurodyn.fitting._de import DifferentialCrossover
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.2, 0.8, size=(3, 50, 6))
+    donor = X[0] + 0.5 * (X[1] - X[2])
+    child = DifferentialCrossover(cr=1.0)._do(None, X, random_state=np.random.default_rng(1))
+    assert child.shape == (1, 50, 6)
+    inside = (donor >= 0) & (donor <= 1)
+    np.testing.assert_allclose(child[0][inside], donor[inside], rtol=0, atol=1e-15)
+    X[1, :, 0], X[2, :, 0] = 1.0, 0.0  # donor x0 + 0.5 > 1 where x0 > 0.5
+    child = DifferentialCrossover(cr=1.0)._do(None, X, random_state=np.random.default_rng(1))[0]
+    out = X[0, :, 0] > 0.5
+    assert out.any() and np.all(child[out, 0] <= 1.0) and np.all(child[out, 0] >= X[0, out, 0])
+    one = DifferentialCrossover(cr=0.0)._do(None, X, random_state=np.random.default_rng(2))[0]
+    assert np.all(np.sum(one != X[0], axis=1) == 1)
+    again = DifferentialCrossover(cr=0.0)._do(None, X, random_state=np.random.default_rng(2))[0]
+    np.testing.assert_array_equal(one, again)
+
+
 def test_reset_models_get_their_spikes_marked_for_efel():
     """Integrate-and-fire traces lose the spike to the reset; the problem marks each spike
     sample at v_peak so eFEL counts the model's own spikes."""

@@ -59,7 +59,8 @@
                                        # "subthreshold" or [indices] adds trace distances;
                                        # reference_point = "ideal" runs R-NSGA-II, epsilon;
                                        # restarts, stall_generations: a new run of twice the
-                                       # population on a stall; see fit_nsga2), or "hybrid"
+                                       # population on a stall; variation = "sbx" or "de":
+                                       # how offspring are made; see fit_nsga2), or "hybrid"
                                        # (CMA-ES to warm_score, then a gradient polish:
                                        # polish_starts, polish_steps, optimizer = "lm",
                                        # "adam" or "lbfgs",
@@ -105,7 +106,7 @@ _FIT = {"method", "popsize", "max_evaluations", "max_seconds", "target_score", "
         "generations", "workers", "scheduler", "warm_score", "polish_starts", "polish_steps",
         "learning_rate", "final_learning_rate", "loss", "spike_weight", "starts", "steps",
         "screen", "objectives", "optimizer", "guard_ms", "x0", "sigma0", "trace_sweeps",
-        "reference_point", "epsilon", "stall_generations"}
+        "reference_point", "epsilon", "stall_generations", "variation"}
 
 
 @dataclass
@@ -353,6 +354,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
                          ("screen", ("gradient",)), ("objectives", ("nsga2",)),
                          ("trace_sweeps", ("nsga2",)), ("reference_point", ("nsga2",)),
                          ("epsilon", ("nsga2",)), ("stall_generations", ("nsga2",)),
+                         ("variation", ("nsga2",)),
                          ("x0", ("cmaes", "hybrid")), ("sigma0", ("cmaes", "hybrid"))):
         if key in options and method not in allowed:
             raise _err(source, f"[fit].{key}", f"applies to method {' or '.join(allowed)}, "
@@ -397,8 +399,8 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
 
 
 def _check_nsga2_options(problem: Any, data_v: Any, options: dict[str, Any], source: str) -> None:
-    """``[fit]``'s trace_sweeps, reference_point, stall_generations and epsilon for NSGA-II,
-    each error under its key."""
+    """``[fit]``'s trace_sweeps, reference_point, stall_generations, variation and epsilon for
+    NSGA-II, each error under its key."""
     from ..fitting.nsga2 import _reference_point, _trace_sweeps, objective_names
 
     if "trace_sweeps" in options and data_v is None:
@@ -418,6 +420,13 @@ def _check_nsga2_options(problem: Any, data_v: Any, options: dict[str, Any], sou
     if isinstance(st, bool) or not isinstance(st, int) or st < 1:
         raise _err(source, "[fit].stall_generations", f"must be an integer >= 1 (generations "
                    f"without a 1 % gain that end a run); got {st!r}.")
+    if "variation" in options:
+        from ..fitting.nsga2 import VARIATIONS
+
+        if options["variation"] not in VARIATIONS:
+            raise _err(source, "[fit].variation", f"must be one of "
+                       f"{', '.join(map(repr, VARIATIONS))} (how NSGA-II makes offspring: "
+                       f"SBX or differential evolution); got {options['variation']!r}.")
     if "epsilon" in options:
         eps = options["epsilon"]
         if isinstance(eps, bool) or not isinstance(eps, int | float) or not eps > 0:
