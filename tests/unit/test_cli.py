@@ -328,6 +328,10 @@ def test_neurodyn_fit_with_the_gradient_method(tmp_path):
                 "restarts": 1, "stall_generations": 1, "variation": "de"}
     fs = parse_fit_spec(d, source="g.toml")
     res = _fit(fs, str(tmp_path / "n"), dict(fs.options), quiet=True)
+    from neurodyn.fitting.result import FitStore
+
+    # the spec's variation reached the fit: its saved state made offspring by DE
+    assert FitStore(str(tmp_path / "n")).load(fs.problem.paths)[0]["variation"] == "de"
     assert res.extra["pareto_F"].shape[1] == 6
     assert res.extra["runs"][0]["pop_size"] == 8
     assert res.extra["objective_names"][-1] == "trace RMS 20 pA (mV)"

@@ -133,20 +133,20 @@ def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
     rand/1/bin (Storn & Price 1997; F 0.5, CR 0.9; the base vector a selected parent), then the
     same polynomial mutation, as GDE3 does (Kukkonen & Lampinen 2005): each child moves along
     the difference of two parents, so the search follows valleys in which parameters trade off
-    against each other (Iorio & Li 2004 show SBX failing and DE succeeding on rotated problems). On the AdEx
-    recovery problem, every run of R-NSGA-II with the trace distance ends in the true basin with
-    ``"de"`` (12 of 12, seeds 0-3) and 3 of 13 with ``"sbx"`` (``benchmarks/fit_methods_adex.py``,
-    methods ``rnsga2-trace-de`` and ``rnsga2-trace``). DE alone does not rescue plain NSGA-II
-    there (it stalled at 6.4 without the reference point and trace distance).
+    against each other (Iorio & Li 2004 show SBX failing and DE succeeding on rotated
+    problems). On the AdEx recovery problem, every run of R-NSGA-II with the trace distance
+    ends in the true basin with ``"de"`` (12 of 12, seeds 0-3) and 3 of 13 with ``"sbx"``
+    (``benchmarks/fit_methods_adex.py``, methods ``rnsga2-trace-de`` and ``rnsga2-trace``).
+    DE alone does not rescue plain NSGA-II there (a trial without the reference point and the
+    trace distance stalled at 6.4).
 
     References: Deb K, Sundar J (2006). Reference point based multi-objective optimization
     using evolutionary algorithms. Proc. GECCO 2006, 635-642. Storn R, Price K (1997).
     Differential evolution: a simple and efficient heuristic for global optimization over
     continuous spaces. J Global Optim 11:341-359. Kukkonen S, Lampinen J (2005). GDE3: the
     third evolution step of generalized differential evolution. Proc. IEEE CEC 2005, 443-450.
-    Iorio AW, Li X (2004). Solving rotated
-    multi-objective optimization problems using differential evolution. AI 2004, LNCS 3339,
-    861-872."""
+    Iorio AW, Li X (2004). Solving rotated multi-objective optimization problems using
+    differential evolution. AI 2004, LNCS 3339, 861-872."""
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.algorithms.moo.rnsga2 import RNSGA2
     from pymoo.core.problem import Problem
