@@ -22,7 +22,9 @@ class DifferentialCrossover(Crossover):
     each coordinate taken from the donor with probability ``cr`` (at least one, at a random
     index) and from x0 otherwise. Every child is made this way (crossover probability 1).
     Every draw comes from the algorithm's seeded generator: pymoo's own ``DEX`` repairs the
-    bounds with an unseeded one, so that its runs with the same seed differ (pymoo 0.6.2)."""
+    bounds with an unseeded one, so that its runs with the same seed differ (pymoo 0.6.2; its
+    maintainers list "DE/Gaussian out-of-bounds repair" among the unseeded cases to mend, in
+    anyoptimization/pymoo pull request 795)."""
 
     def __init__(self, f: float = 0.5, cr: float = 0.9) -> None:
         super().__init__(n_parents=3, n_offsprings=1, prob=1.0)
