@@ -58,18 +58,19 @@ def run(method: str, seconds: float, seed: int = 0, profile_misses: bool = True)
     spec = load_fit_spec(str(SPEC))
     prob, truth, v = spec.problem, spec.truth, spec.data_v
     floor = float(prob.evaluate([[truth[p] for p in prob.paths]]).total[0])
-    variation = "de" if method.endswith("-de") else "sbx"  # NSGA-II's offspring
+    base = method.removesuffix("-de")  # an NSGA-II method with "-de": DE's offspring
+    variation = "de" if base != method else "sbx"
     t0 = time.perf_counter()
     if method == "cmaes":
         res = fit_cmaes(prob, popsize=16, restarts=6, target_score=max(0.5, floor),
                         max_seconds=seconds, max_evaluations=10**7, seed=seed)
-    elif method.removesuffix("-de") in ("nsga2", "nsga2-features", "nsga2-groups"):
+    elif base in ("nsga2", "nsga2-features", "nsga2-groups"):
         objectives = {"nsga2": "sweeps", "nsga2-features": "features",
-                      "nsga2-groups": GROUPS}[method.removesuffix("-de")]
+                      "nsga2-groups": GROUPS}[base]
         res = fit_nsga2(prob, pop_size=32, generations=10**6, target_score=max(0.5, floor),
                         objectives=objectives, variation=variation, max_seconds=seconds,
                         seed=seed)
-    elif method.removesuffix("-de") == "rnsga2-trace":
+    elif base == "rnsga2-trace":
         res = fit_nsga2(prob, pop_size=64, generations=10**6, target_score=max(0.5, floor),
                         objectives="sweeps", target_v=v, trace_sweeps="subthreshold",
                         reference_point="ideal", restarts=4, stall_generations=50,

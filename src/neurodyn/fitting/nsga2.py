@@ -160,10 +160,7 @@ def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
     if not (np.isfinite(epsilon) and epsilon > 0):
         raise ParameterError(f"fit_nsga2.epsilon must be > 0 (normalised objective units; "
                              f"R-NSGA-II clears candidates closer than it); got {epsilon!r}.")
-    if variation not in VARIATIONS:
-        raise ParameterError(f"fit_nsga2.variation must be one of "
-                             f"{', '.join(map(repr, VARIATIONS))} (how offspring are made); got "
-                             f"{variation!r}.")
+    _check_variation(variation)
     check_integers("fit_nsga2", (("restarts", restarts, 0),
                                  ("stall_generations", stall_generations, 1),
                                  ("pop_size", pop_size, 2)))
@@ -263,6 +260,15 @@ def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
 
 #: fit_nsga2's variation choices: NSGA-II's SBX + polynomial mutation, or DE rand/1/bin + it
 VARIATIONS = ("sbx", "de")
+
+
+def _check_variation(variation: Any) -> None:
+    """:func:`fit_nsga2`'s ``variation`` is one of :data:`VARIATIONS` (the spec wraps the
+    error under ``[fit].variation``)."""
+    if variation not in VARIATIONS:
+        raise ParameterError(f"fit_nsga2.variation must be one of "
+                             f"{', '.join(map(repr, VARIATIONS))} (how offspring are made: SBX "
+                             f"or differential evolution); got {variation!r}.")
 
 
 def _operators(variation: str) -> dict[str, Any]:

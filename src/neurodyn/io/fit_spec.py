@@ -401,7 +401,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
 def _check_nsga2_options(problem: Any, data_v: Any, options: dict[str, Any], source: str) -> None:
     """``[fit]``'s trace_sweeps, reference_point, stall_generations, variation and epsilon for
     NSGA-II, each error under its key."""
-    from ..fitting.nsga2 import _reference_point, _trace_sweeps, objective_names
+    from ..fitting.nsga2 import _check_variation, _reference_point, _trace_sweeps, objective_names
 
     if "trace_sweeps" in options and data_v is None:
         raise _err(source, "[fit].trace_sweeps", "needs the target traces: give [data] traces "
@@ -420,13 +420,10 @@ def _check_nsga2_options(problem: Any, data_v: Any, options: dict[str, Any], sou
     if isinstance(st, bool) or not isinstance(st, int) or st < 1:
         raise _err(source, "[fit].stall_generations", f"must be an integer >= 1 (generations "
                    f"without a 1 % gain that end a run); got {st!r}.")
-    if "variation" in options:
-        from ..fitting.nsga2 import VARIATIONS
-
-        if options["variation"] not in VARIATIONS:
-            raise _err(source, "[fit].variation", f"must be one of "
-                       f"{', '.join(map(repr, VARIATIONS))} (how NSGA-II makes offspring: "
-                       f"SBX or differential evolution); got {options['variation']!r}.")
+    try:
+        _check_variation(options.get("variation", "sbx"))
+    except NeurodynError as exc:
+        raise _err(source, "[fit].variation", str(exc)) from None
     if "epsilon" in options:
         eps = options["epsilon"]
         if isinstance(eps, bool) or not isinstance(eps, int | float) or not eps > 0:
