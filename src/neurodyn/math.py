@@ -94,6 +94,7 @@ def make_namespace(np_like: Any, *, name: str) -> SimpleNamespace:
         concatenate=xp.concatenate,
         stack=xp.stack,
         take=xp.take,
+        take_along_axis=xp.take_along_axis,
         exp=xp.exp,
         expm1=xp.expm1,
         log=xp.log,

@@ -1,5 +1,6 @@
 """Current stimuli: step, ramp, sine, pulse train, sampled waveform, Ornstein–Uhlenbeck noise and
-currents driven by Poisson or given spike trains.
+currents driven by Poisson or given spike trains; and an ideal voltage clamp to a sampled command
+(:class:`VoltageClamp`).
 
 Amplitudes are in the *input unit of the driven model* (µA/cm² for :class:`~neurodyn.models.
 HodgkinHuxley`, pA for :class:`~neurodyn.models.LIF` and :class:`~neurodyn.models.AdEx`, model
@@ -40,6 +41,7 @@ __all__ = [
     "Sine",
     "SpikeTrainCurrent",
     "Step",
+    "VoltageClamp",
     "Waveform",
     "as_stimuli",
     "poisson_times",
@@ -60,6 +62,8 @@ class AbstractStimulus(Described):
     :meth:`init_state`, :meth:`draws` and :meth:`advance`."""
 
     stateful: ClassVar[bool] = False
+    #: True for a clamp of the membrane potential (:class:`VoltageClamp`) instead of a current
+    clamps: ClassVar[bool] = False
 
     def value(self, p: Any, t: Any, state: Any, xp: Any, left: bool = False) -> Any:
         """Input at time ``t`` (ms) in the model's input unit (its left limit if ``left``)."""
@@ -284,6 +288,69 @@ class Waveform(AbstractStimulus):
         if self.interpolation == "previous":
             return tuple(start + k * float(self.sample_dt) for k in range(n))
         return (start, start + (n - 1) * float(np.max(self.sample_dt)))
+
+
+class VoltageClamp(AbstractStimulus):
+    """An ideal voltage clamp to a sampled command: at the end ``t`` of every integration step
+    with ``start <= t < stop`` the model's membrane potential is set to the command ``values``
+    (mV, ``values[k]`` at ``k*sample_dt``, linear in between, the last value after the last
+    sample); the model's other state variables (gates, ion concentrations) integrate under it.
+    The step that ends at ``stop`` is the first free one (the cell is released).
+
+    The clamp of NEURON's ``SEClamp`` with zero series resistance, to a recorded trace: use it
+    to start a model from a recording's own history, e.g. clamped to the trace recorded before
+    a current step and released at the step's onset, so that the model enters the step in the
+    state that the cell's recorded voltage (spontaneous spikes, a drifting baseline) sets
+    (:meth:`neurodyn.fitting.Protocol.simulate` ``clamp=...``). The clamp injects no current
+    (it adds 0 to the input). Fixed-step methods of conductance-based point models only (no
+    integrate-and-fire reset, no adaptive method, no network); a multi-compartment cell is
+    clamped through a series resistance by :class:`neurodyn.cable.SEClamp`. The spike detector
+    sees the clamped potential (a recorded spike during the clamp is detected).
+    """
+
+    clamps: ClassVar[bool] = True
+    values: Any = param(None, unit="mV", vector=True,
+                        doc="command potential samples (leading axes: one per batch element)")
+    sample_dt: float = param(1.0, unit="ms", bounds=(0.0, None), inclusive=(False, True),
+                             doc="sampling interval of the command")
+    start: float = _start()
+    stop: float = _stop()
+
+    def __post_init__(self) -> None:
+        vals = self.values
+        if isinstance(vals, list | tuple):
+            object.__setattr__(self, "values", np.asarray(vals, dtype=float))
+        super().__post_init__()
+        v = self.values
+        if np.ndim(v) < 1 or np.shape(v)[-1] < 2 or not np.all(np.isfinite(v)):
+            raise ParameterError(
+                f"VoltageClamp.values must be an array of at least 2 finite command potentials "
+                f"(mV) on its last axis; got shape {np.shape(v)}. Fix: pass a recorded sweep, "
+                "e.g. recording.voltages()[k] (or several sweeps, one per batch element).")
+        if np.any(np.asarray(self.stop) < np.asarray(self.start)):
+            raise ParameterError(
+                f"VoltageClamp.stop must be >= start ({self.start} ms); got {self.stop} ms.")
+
+    def value(self, p: Any, t: Any, state: Any, xp: Any, left: bool = False) -> Any:
+        return 0.0 * t  # no current: the clamp sets the potential (command)
+
+    def command(self, p: Any, t: Any, xp: Any) -> tuple[Any, Any]:
+        """``(on, v)`` at the end ``t`` (ms) of a step: whether the clamp sets the membrane
+        potential (``start <= t < stop``) and the command potential (mV)."""
+        n = p.values.shape[-1]
+        x = xp.clip(t / p.sample_dt, 0.0, n - 1.0)
+        i_f = xp.clip(xp.floor(x), 0.0, n - 2.0)
+        i, theta = i_f.astype("int32"), x - i_f
+        if p.values.ndim > 1:  # one command per cell (cells, samples); i is (cells,)
+            def at(j: Any) -> Any:
+                return xp.take_along_axis(p.values, j[:, None], axis=-1)[:, 0]
+        else:  # one command shared by every cell
+            def at(j: Any) -> Any:
+                return xp.take(p.values, j, axis=-1)
+        return (t >= p.start) & (t < p.stop), at(i) * (1.0 - theta) + at(i + 1) * theta
+
+    def breakpoints(self) -> tuple[float, ...]:
+        return tuple(float(x) for x in np.ravel([self.start, self.stop]) if np.isfinite(x))
 
 
 class OUNoise(_Windowed):

@@ -212,6 +212,8 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
     # an EventCarry; see event_gradients)
     events = has_reset and not spec.dynamic and not spec.diagnose
     any_random = any(s.stateful for s in stims)
+    clamps = any(s.clamps for s in stims)  # VoltageClamp: see clamp_state
+    vvar = model.voltage_var
 
     def chunk(pm, ps, carry, key, step0, n_run, n_total, dt, t0):
         _TRACES[spec] += 1  # runs at trace time only
@@ -233,6 +235,14 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
 
             return i_fn
 
+        def clamp_state(s, t_end):
+            x = getattr(s, vvar)
+            for st, p in zip(stims, ps):
+                if st.clamps:
+                    on, vc = st.command(p, t_end, xp)
+                    x = jnp.where(on, jnp.asarray(vc).astype(fdt), x)
+            return s._replace(**{vvar: x})
+
         # ------------------------------------------------------------------ one time step
         def one_step(c, n):
             s, sst, refr = c[0], c[1], c[2]
@@ -247,6 +257,8 @@ def build_kernel(spec: KernelSpec, model: AbstractNeuronModel, stims: tuple[Any,
                 return i_fn(t0 + (n.astype(t64) + theta) * dt, left=theta >= 1.0)
 
             s_int = step_fn(model, pm, s, i_at, dt_s, xp)
+            if clamps:  # an ideal voltage clamp sets the potential at the end of the step
+                s_int = clamp_state(s_int, t0 + (n.astype(t64) + 1.0) * dt)
             spiked = None
             if has_reset:
                 s_int, s_new, refr_new, spiked = reset_step(model, pm, s, s_int, refr, dt_s)

@@ -159,6 +159,7 @@ def simulate(
     dt_f = _positive_time(dt, "dt")
     stims = as_stimuli(stimulus)
     method_name, step_fn = integrators.resolve(model, method)
+    _check_clamps(model, stims, method_name, step_fn)
     if dtype not in ("float64", "float32"):
         raise ParameterError(
             f"simulate.dtype must be 'float64' or 'float32'; got {dtype!r}. "
@@ -206,7 +207,9 @@ def simulate(
         is_traced(v) for v in (init or {}).values())
     shapes = [np.shape(v) for v in pm_raw.values()]
     for s, d in zip(stims, ps_raw):
-        shapes += [np.shape(v) for k, v in d.items() if not s._param_specs[k].vector]
+        # a vector parameter (a sampled waveform) batches on its leading axes, if any
+        shapes += [np.shape(v)[:-1] if s._param_specs[k].vector else np.shape(v)
+                   for k, v in d.items()]
     shapes += [np.shape(v) for v in (init or {}).values()]
     try:
         batch_shape = tuple(np.broadcast_shapes(*shapes)) if shapes else ()
@@ -221,6 +224,8 @@ def simulate(
 
     def leaf(x: Any, vector: bool = False, dtype: Any = fdtype) -> Any:
         a = jnp.asarray(x, dtype=dtype)
+        if vector and a.ndim > 1 and batched:  # one vector per cell: (cells, samples)
+            return jnp.broadcast_to(a, (*batch_shape, a.shape[-1])).reshape(n_cells, -1)
         if vector or not batched:
             return a
         return jnp.broadcast_to(a, batch_shape).reshape(n_cells)
@@ -287,6 +292,25 @@ def simulate(
     if traced:
         return _run_traced(plan)
     return _run_eager(plan, progress=progress, throw=throw, wall0=wall0)
+
+
+def _check_clamps(model: Any, stims: tuple[Any, ...], method_name: str, step_fn: Any) -> None:
+    """A :class:`~neurodyn.stimuli.VoltageClamp` needs a fixed-step method and a model without
+    an integrate-and-fire reset."""
+    clamp = next((s for s in stims if s.clamps), None)
+    if clamp is None:
+        return
+    who = f"simulate: {type(clamp).__name__} on {type(model).__name__}"
+    if model.has_reset:
+        raise ParameterError(
+            f"{who}: an integrate-and-fire model resets its potential at threshold, which a "
+            "clamp of that potential contradicts. Fix: clamp a conductance-based model "
+            "(Hodgkin-Huxley type), or drive this one with a current (Waveform).")
+    if step_fn is None:
+        raise ParameterError(
+            f"{who}: the clamp sets the potential at the end of each fixed step; the adaptive "
+            f"method {method_name!r} has none. Fix: use a fixed-step method (method="
+            "'exp_euler', 'backward_euler', 'rk4' or 'euler').")
 
 
 @dataclass

@@ -197,6 +197,14 @@ class FitProblem(SearchSpace):
         that the recording's holding condition adds to the command. Free it as the parameter
         path ``"holding"`` (:data:`HOLDING`, in pA) to fit it; then it is not a model
         parameter and the fitted model leaves it out.
+    clamp_v: the recorded traces ``(n_sweeps, n_samples)`` (mV), to clamp every candidate's
+        membrane potential to them until its sweep's stimulus window begins (``stim_window``
+        start; :meth:`Protocol.simulate` ``clamp=...``), then release it: each candidate enters
+        the analysed step in the state that the cell's own recorded voltage set (spontaneous
+        spikes just before the onset, a drifting baseline), while everything the features
+        measure after the onset is the model's own response. For recordings whose pre-step
+        state varies from sweep to sweep. Excludes ``continuous``; point models without a
+        reset (conductance-based) only.
     efel_settings: other eFEL settings for the candidates' features (names of
         ``efel.Settings``; the spike threshold is ``threshold``). Build the target with the same
         settings. E.g. ``{"strict_stiminterval": True}`` detects spikes in the stimulus window
@@ -222,6 +230,7 @@ class FitProblem(SearchSpace):
     continuous: bool = False
     lead_in: float = 0.0
     holding_pA: float = 0.0
+    clamp_v: Any = None
     n_evaluations: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -299,10 +308,27 @@ class FitProblem(SearchSpace):
         self.efel_settings = check_efel_settings(self.efel_settings, "FitProblem.efel_settings")
         start, stop, amp = step_windows(self.protocol, self.stim_window)
         self.stim_window = (start, stop)
+        if self.clamp_v is not None:
+            self._check_clamp()
         needs = any(f.needs_current for f in resolve_features(self.features))
         self._step_pA = amp  # each sweep's main step (pA): the sign masks of from_traces
         self._step_nA = amp / 1000.0 if needs else None
         self.features = tuple(self.features)
+
+    def _check_clamp(self) -> None:
+        who = "FitProblem.clamp_v"
+        if self.continuous or hasattr(self.model, "run_protocol") or self.resets:
+            raise ParameterError(
+                f"{who}: the clamp to the recorded pre-step trace needs separate sweeps "
+                "(continuous=False) of a conductance-based point model; got "
+                f"{type(self.model).__name__}, continuous={self.continuous}. Fix: drop clamp_v.")
+        v = np.asarray(self.clamp_v, dtype=float)
+        want = (self.protocol.n_sweeps, self.protocol.n_samples)
+        if v.shape != want or not np.all(np.isfinite(v)):
+            raise ParameterError(f"{who} must be the recorded traces, finite, of shape "
+                                 f"(n_sweeps, n_samples) = {want} mV; got shape {v.shape}. Fix: "
+                                 "clamp_v=recording.voltages().")
+        self.clamp_v = v
 
     # ------------------------------------------------------------------ coordinates: SearchSpace
 
@@ -362,6 +388,8 @@ class FitProblem(SearchSpace):
         ``holding="baseline"`` the holding currents and the initial values that start each sweep
         at its baseline (:meth:`holding_values`), which replace those parameters in the batch."""
         extra: dict[str, Any] = {"continuous": True, "lead_in": self.lead_in} if self.continuous else {}
+        if self.clamp_v is not None:
+            extra["clamp"] = (self.clamp_v, self.stim_window[0])
         if self.holding != "baseline":
             values = dict(values)
             hold = values.pop(HOLDING, None)
@@ -377,7 +405,7 @@ class FitProblem(SearchSpace):
             return values, extra
         hold, init = self.holding_values(values)
         batch = {k: v for k, v in values.items() if k not in init}
-        return batch, {"holding": hold, "per_sweep": init}
+        return batch, {**extra, "holding": hold, "per_sweep": init}
 
     def simulate(self, x: Any) -> Any:
         """The protocol run for candidates ``x`` ``(n, d)``: a :class:`ProtocolResult`."""

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..params import is_traced
-from ..stimuli import Combined, Step
+from ..stimuli import Combined, Step, VoltageClamp
 from ..units import Quantity, parse_quantity
 from .recordings import Recording, RecordingError, _unit_factor
 
@@ -505,6 +505,7 @@ class Protocol:
         holding: Any = None,
         continuous: bool = False,
         lead_in: float = 0.0,
+        clamp: tuple[Any, Any] | None = None,
         **kwargs: Any,
     ) -> ProtocolResult:
         """Run every sweep of the protocol on ``model``.
@@ -547,6 +548,13 @@ class Protocol:
         lead_in:
             With ``continuous``, ms simulated before the first sweep with the holding current
             only (the model settles from its initial state); a multiple of ``dt``.
+        clamp:
+            ``(v, until)``: clamp each sweep's membrane potential to the recorded trace ``v``
+            ``(n_sweeps, n_samples)`` (mV, sampled as the protocol) until ``until`` (ms, a number
+            or one per sweep), then release it (:class:`~neurodyn.stimuli.VoltageClamp`). The
+            model then enters the sweep's stimulus in the state that the cell's own recorded
+            voltage set (its spontaneous spikes just before a step, say), not in a steady state.
+            Not with ``continuous``.
         **kwargs:
             Passed to :func:`neurodyn.simulate` (``spikes``, ``init``, ``dtype``, ``seed``, ...).
 
@@ -587,8 +595,8 @@ class Protocol:
         if hasattr(model, "run_protocol"):  # a multi-compartment cell (CellModel)
             extra = set(kwargs) - {"throw", "spikes"}
             if (per_sweep or holding is not None or extra or kwargs.get("spikes") or continuous
-                    or lead_in):
-                what = sorted(extra) or ["per_sweep/holding/spikes/continuous/lead_in"]
+                    or lead_in or clamp is not None):
+                what = sorted(extra) or ["per_sweep/holding/spikes/continuous/lead_in/clamp"]
                 raise ParameterError(
                     f"Protocol.simulate: {', '.join(what)} is not supported for a "
                     f"multi-compartment cell ({model.describe()}). Fix: drop it.")
@@ -628,6 +636,7 @@ class Protocol:
         hold = sweepwise.pop("<holding>", None)
         dt_sim = float(np.float64(self.dt) / substeps)
         common = dict(record=record, record_dt=dt_sim * substeps, method=method, **kwargs)
+        clamps = None if clamp is None else self._clamps(clamp, continuous, int(substeps))
         if continuous:
             return self._simulate_continuous(model, user, labels, pshape, hold, sweepwise,
                                              factor, int(substeps), float(lead_in), common)
@@ -649,6 +658,8 @@ class Protocol:
             if hold is not None:
                 stims.append(Step(amplitude=0.0, start=whole[0], stop=whole[1]))
                 nd_batch[f"stimulus[{len(stims) - 1}].amplitude"] = fac * _keep(hold)
+            if clamps is not None:  # one command per sweep, on the sweeps' batch axis
+                stims.append(VoltageClamp(values=clamps[0], sample_dt=self.dt, stop=clamps[1]))
             res = simulate(model, self.t_stop, dt_sim, stimulus=stims, batch=nd_batch, **common)
             results: tuple[Any, ...] = (res,)
             traces = {k: _fix_shape(v, (*pshape, n_sw)) for k, v in res.traces.items()}
@@ -657,6 +668,9 @@ class Protocol:
             runs = []
             for sw, stim in enumerate(self.stimuli(substeps=int(substeps))):
                 stim_l = list(stim)
+                if clamps is not None:
+                    stim_l.append(VoltageClamp(values=clamps[0][sw], sample_dt=self.dt,
+                                               stop=float(clamps[1][sw])))
                 b = {**user, **{k: _keep(v)[..., sw] for k, v in sweepwise.items()}}
                 if hold is not None:
                     stim_l.append(Step(amplitude=0.0, start=whole[0], stop=whole[1]))
@@ -674,6 +688,35 @@ class Protocol:
             results=results, strategy=strategy, labels=dict(labels),
             voltage_var=getattr(model, "voltage_var", "v"),
         )
+
+    def _clamps(self, clamp: Any, continuous: bool, substeps: int) -> tuple[np.ndarray, np.ndarray]:
+        """``clamp = (v, until)`` checked: the commands ``(n_sweeps, n_samples)`` (mV) and the
+        release times ``(n_sweeps,)`` (ms) on the simulation grid."""
+        who = "Protocol.simulate.clamp"
+        if continuous:
+            raise ParameterError(f"{who}: a clamp to each sweep's recorded start excludes "
+                                 "continuous=True (the sweeps then start from one another). "
+                                 "Fix: drop one of them.")
+        if not isinstance(clamp, tuple | list) or len(clamp) != 2:
+            raise ParameterError(f"{who} must be (v, until): the recorded traces (n_sweeps, "
+                                 f"n_samples) in mV and the release time(s) in ms; got a "
+                                 f"{type(clamp).__name__}.")
+        v, until = clamp
+        v = np.asarray(v, dtype=float)
+        want = (self.n_sweeps, self.n_samples)
+        if v.shape != want or not np.all(np.isfinite(v)):
+            raise ParameterError(f"{who}: v must be finite traces of shape (n_sweeps, n_samples)"
+                                 f" = {want} mV; got shape {v.shape}. Fix: pass "
+                                 "recording.voltages() of the recording the protocol came from.")
+        try:
+            u = np.broadcast_to(np.asarray(until, dtype=float), (self.n_sweeps,))
+        except (TypeError, ValueError):
+            u = np.array([np.nan])
+        if not np.all((u >= 0) & (u <= self.t_stop)):
+            raise ParameterError(f"{who}: until must be a time within the sweep, 0 to "
+                                 f"{self.t_stop:g} ms, or one per sweep ({self.n_sweeps}); got "
+                                 f"{until!r}.")
+        return v, np.array([self._grid_time(float(x), substeps) for x in u])
 
     def _simulate_continuous(self, model: Any, user: dict[str, Any], labels: dict[str, Any],
                              pshape: tuple[int, ...], hold: Any, sweepwise: dict[str, Any],

@@ -25,6 +25,9 @@
     continuous = true                  # run the sweeps back to back, as recorded (the cell's
                                        # state carries over; needs the whole recording, no cut)
     lead_in = "2000 ms"                # with continuous: settle before the first sweep
+    clamp_before_step = true           # clamp the model to the recorded trace until each
+                                       # sweep's analysed step begins, then release it (the
+                                       # cell's pre-step state: FitProblem.clamp_v)
     # ... or synthetic data: the model with these values under a step protocol
     synthetic = {g_na = 120, g_k = 36, g_l = 0.3, c_m = 1.0}
     protocol = {steps_pA = [20, 40, 60, 80, 100], start = "100 ms", stop = "600 ms",
@@ -235,7 +238,7 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
     params = parse_parameters(data, source)
     d = _keys(data.get("data") or {}, {"recording", "sweeps", "ljp", "tolerance_pA", "synthetic",
                                        "protocol", "noise_mV", "cut", "holding", "continuous",
-                                       "lead_in"}, "[data]", source)
+                                       "lead_in", "clamp_before_step"}, "[data]", source)
     fe = _keys(data.get("features") or {}, {"names", "threshold", "rel_sd", "margins",
                                             "hyperpolarizing_only", "depolarizing_only",
                                             "aggregate", "efel", "window"}, "[features]",
@@ -307,6 +310,12 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
                    "a cut recording has lost the epochs after the cut. Fix: drop cut (the "
                    "features still see only the stimulus window and its margins).")
     lead_in = _num(d.get("lead_in", 0.0), "ms", "[data].lead_in", source)
+    clamp = d.get("clamp_before_step", False)
+    if not isinstance(clamp, bool):
+        raise _err(source, "[data].clamp_before_step", f"must be true or false; got {clamp!r}.")
+    if clamp and "recording" not in d:
+        raise _err(source, "[data].clamp_before_step", "needs a recording (its traces are the "
+                   "clamp's command).")
     margins = _ms_pair(fe, "margins", "[before, after]", source)
     window = _ms_pair(fe, "window", "[start, stop]", source)
     signed = {}
@@ -331,7 +340,8 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
             method=sim_method, substeps=substeps, holding=holding,
             baseline=recorded_baseline(data_v, protocol) if holding else None,
             margins=margins, aggregate=aggregate, efel_settings=efel_settings,
-            continuous=continuous, lead_in=lead_in, holding_pA=holding_pA, stim_window=window)
+            continuous=continuous, lead_in=lead_in, holding_pA=holding_pA, stim_window=window,
+            clamp_v=data_v if clamp else None)
     except NeurodynError as exc:
         raise _err(source, "[features]/[[parameter]]", str(exc)) from None
     fit = _keys(data.get("fit") or {}, _FIT, "[fit]", source)

@@ -111,6 +111,14 @@ class Population(_Indexable):
                     f"Population {self.name!r}: init[{k!r}] must be a scalar or have length "
                     f"{self.size}; got shape {np.shape(v)}."
                 )
+        if self.stimulus is not None:
+            from ..stimuli import as_stimuli
+
+            if any(st.clamps for st in as_stimuli(self.stimulus)):
+                raise ParameterError(
+                    f"Population {self.name!r}.stimulus: a VoltageClamp is for single point "
+                    "models (neurodyn.simulate); a network injects currents only. Fix: drive "
+                    "the population with a current (e.g. Waveform).")
         if self.positions is not None:
             pos = np.asarray(self.positions, dtype=float)
             if pos.shape != (self.size, 3):
