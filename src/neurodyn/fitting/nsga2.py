@@ -36,10 +36,11 @@ __all__ = ["check_groups", "fit_nsga2", "objective_groups", "objective_names"]
 
 def objective_groups(z: np.ndarray, by: Any, aggregate: str = "sum",
                      features: Sequence[str] | None = None) -> np.ndarray:
-    """Sum z-scores ``(n, n_sweeps, n_features)`` (or their squares, ``aggregate="squares"``,
-    as the problem's score does) into objectives: ``"features"`` (one per feature, summed over
-    sweeps), ``"sweeps"`` (one per sweep), or groups of features, ``{"name": [feature, ...],
-    ...}`` (one per group, summed over its features and all sweeps; ``features`` names the
+    """Sum z-scores ``(n, n_sweeps, n_features)`` (or their squares or fourth powers,
+    ``aggregate="squares"`` or ``"fourth"``, as the problem's score does) into objectives:
+    ``"features"`` (one per feature, summed over sweeps), ``"sweeps"`` (one per sweep), or
+    groups of features, ``{"name": [feature, ...], ...}`` (one per group, summed over its
+    features and all sweeps; ``features`` names the
     columns of ``z``, and every feature must be in exactly one group)."""
     from .objectives import entry_scores
 
@@ -295,10 +296,10 @@ def objective_names(problem: FitProblem, objectives: str | Mapping[str, Sequence
                     trace_sweeps: Sequence[int] = ()) -> list[str]:
     """The names, with units, of :func:`fit_nsga2`'s objectives for ``problem`` (checks
     ``objectives``): ``"spike_count (SD)"``, ``"sweep 100 pA (SD)"`` or ``"<group> (SD)"``
-    (``SD²`` with ``aggregate="squares"``), then ``"trace RMS <sweep> (mV)"`` for each of
-    ``trace_sweeps`` (indices)."""
+    (``SD²`` with ``aggregate="squares"``, ``SD⁴`` with ``"fourth"``), then
+    ``"trace RMS <sweep> (mV)"`` for each of ``trace_sweeps`` (indices)."""
     feats = list(problem.features)
-    unit = "SD²" if problem.aggregate == "squares" else "SD"
+    unit = {"squares": "SD²", "fourth": "SD⁴"}.get(problem.aggregate, "SD")
     traces = [f"trace RMS {problem.protocol.names[s]} (mV)" for s in trace_sweeps]
     if isinstance(objectives, Mapping):
         check_groups(objectives, feats)

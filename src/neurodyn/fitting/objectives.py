@@ -358,29 +358,35 @@ def zscores(
     return np.where(defined, z, np.nan)
 
 
-AGGREGATES = ("sum", "squares")
+AGGREGATES = ("sum", "squares", "fourth")
+#: the power of |z| that each aggregate adds up
+_POWER = {"sum": 1, "squares": 2, "fourth": 4}
 
 
 def check_aggregate(aggregate: str, who: str = "aggregate") -> None:
     """Raise unless ``aggregate`` is one of :data:`AGGREGATES`."""
     if aggregate not in AGGREGATES:
         raise ParameterError(f"{who} must be one of {AGGREGATES}; got {aggregate!r}. Fix: 'sum' "
-                             "(the sum of z-scores) or 'squares' (the sum of their squares).")
+                             "(the sum of z-scores), 'squares' (the sum of their squares) or "
+                             "'fourth' (of their fourth powers).")
 
 
 def entry_scores(z: Any, aggregate: str = "sum") -> np.ndarray:
     """The per-entry terms that a score adds up: ``z`` itself (``"sum"``: the sum of
-    z-scores, BluePyOpt's default) or ``z**2`` (``"squares"``: large errors weigh more, so a fit
+    z-scores, BluePyOpt's default), ``z**2`` (``"squares"``: large errors weigh more, so a fit
     trades many small errors for fewer large ones; use it when the aim is that no feature is
-    far off, e.g. "none above 3 SD")."""
+    far off, e.g. "none above 3 SD") or ``z**4`` (``"fourth"``: closer still to minimising the
+    largest error, the L4 norm of the errors; a last stage when a few entries stay just above
+    such a bound, at some cost to the others)."""
     check_aggregate(aggregate)
     za = np.asarray(z, dtype=np.float64)
-    return za if aggregate == "sum" else za * za
+    return za ** _POWER[aggregate] if aggregate != "sum" else za
 
 
 def total(z: Any, target: FeatureTarget | None = None, aggregate: str = "sum") -> np.ndarray:
-    """Sum of z-scores (``aggregate="sum"``) or of their squares (``"squares"``) over sweeps
-    and features, ``(*batch,)`` (a 0-d array without batch).
+    """Sum of z-scores (``aggregate="sum"``), of their squares (``"squares"``) or of their
+    fourth powers (``"fourth"``) over sweeps and features, ``(*batch,)`` (a 0-d array without
+    batch).
 
     Entries where the target is NaN are skipped: with ``target``, by its :attr:`defined`
     mask; without, every NaN entry of ``z`` is skipped (:func:`zscores` gives NaN exactly there).

@@ -185,8 +185,9 @@ class FitProblem(SearchSpace):
     margins: ``(before, after)`` ms around each stimulus window that the features see
         (:func:`~neurodyn.fitting.features.extract`; default: the whole sweep).
     aggregate: how the z-scores make the score that the methods minimise: ``"sum"`` (default,
-        the sum of z-scores) or ``"squares"`` (the sum of their squares; large errors weigh
-        more). NSGA-II's objectives are group sums of the same terms.
+        the sum of z-scores), ``"squares"`` (the sum of their squares; large errors weigh
+        more) or ``"fourth"`` (of their fourth powers; nearer to minimising the largest error).
+        NSGA-II's objectives are group sums of the same terms.
     continuous: run the sweeps back to back, as recorded, in one simulation (each starts from
         the state the previous one left; :meth:`Protocol.simulate` ``continuous=True``): for
         cells whose state carries over from sweep to sweep. Needs the protocol's sweep start

@@ -137,9 +137,9 @@ def write_report(result: Any, problem: Any, data_v: np.ndarray | None, folder: s
 
 
 def _score_name(problem: Any) -> str:
-    if problem.aggregate == "squares":
-        return "sum of squared feature z-scores"
-    return "sum of feature z-scores"
+    return {"squares": "sum of squared feature z-scores",
+            "fourth": "sum of the fourth powers of the feature z-scores"}.get(
+                problem.aggregate, "sum of feature z-scores")
 
 
 def _save(fig: Any, folder: str, name: str) -> str:

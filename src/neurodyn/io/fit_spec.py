@@ -45,7 +45,8 @@
     hyperpolarizing_only = ["input_resistance", "sag_ratio"]   # scored on steps < 0 only
     depolarizing_only = ["AP_width"]   # scored on steps > 0 only (evoked, not spontaneous
                                        # spikes: leaves out sweeps without a stimulus)
-    aggregate = "sum"                  # the score: sum of z-scores, or "squares" (sum of z**2)
+    aggregate = "sum"                  # the score: sum of z-scores, "squares" (sum of z**2)
+                                       # or "fourth" (sum of z**4)
     efel = {strict_stiminterval = true}  # other eFEL settings, for the target and the model
                                        # (here: spikes in the stimulus window only, so that a
                                        # spontaneous spike before the step is not the first one)
