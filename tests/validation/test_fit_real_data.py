@@ -22,6 +22,10 @@ before the step is otherwise its "first spike", with a negative latency): median
 SD, max 12.7 and 15.8 SD, 24 of 101 and 16 of 113 entries above 3 SD (still above the
 target). ``pospischil_cont_*`` fit the same model with the sweeps run back to back, as
 recorded, under one fitted holding current (FSI: median 0.82 SD, 8 of 113 entries above 3 SD).
+``pospischil_clamp_*`` fit it with every candidate clamped to the recorded trace until its
+sweep's analysed step begins (the cell's own pre-step state, spontaneous spikes included): FSI
+median 1.00 SD, max 2.98 SD, none above 3 SD (the target, met at its edge; four stages, the last
+scored by the sum of z**4); 17o05028 median 1.10 SD, max 8.7 SD, 18 of 101 above 3 SD.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ import pytest
 pytest.importorskip("efel", reason="eFEL is not installed")
 pytest.importorskip("pyabf", reason="pyabf is not installed")
 
-from neurodyn.io.fit_spec import load_fit_spec
+from neurodyn.io.fit_spec import load_fit_spec, parse_fit_spec
+from neurodyn.io.spec import read_toml
 
 pytestmark = pytest.mark.validation
 
@@ -45,7 +50,7 @@ FITS = sorted(p.stem for p in (EXAMPLES / "results").glob("*.json"))
 
 def test_every_conductance_fit_has_a_stored_result():
     assert {"pospischil_b6", "pospischil_17o05028", "pospischil_fsi", "pospischil_ext_17o05028",
-            "pospischil_ext_fsi"} <= set(FITS)
+            "pospischil_ext_fsi", "pospischil_clamp_17o05028", "pospischil_clamp_fsi"} <= set(FITS)
 
 
 @pytest.mark.parametrize("name", FITS)
@@ -142,3 +147,53 @@ def test_fsi_sweeps_back_to_back_with_one_holding_current():
     assert med_c <= 1.0 and med_c < med_e
     assert n_c < n_e
 
+
+
+def test_clamp_to_the_recorded_pre_step_trace_explains_the_fsi_latencies():
+    """The FSI's first-step latencies go 2.7, 5.6, 2.7, 3.8 ms from 100 to 175 pA: before the
+    125 and 175 pA steps a spontaneous spike ends just before the onset. The per-sweep fit's
+    stored parameters (pospischil_ext_fsi, fitted without the clamp), run unchanged: started from
+    a steady state, at least one of these four latencies is more than 3 SD off; clamped to the
+    recorded trace until the onset ([data] clamp_before_step), all four are within 1 SD."""
+    stored = json.loads((EXAMPLES / "results" / "pospischil_ext_fsi.json").read_text())
+    z = {}
+    for clamp in (False, True):
+        data, path, name = read_toml(str(EXAMPLES / "pospischil_ext_fsi.toml"))
+        data["data"]["clamp_before_step"] = clamp
+        pb = parse_fit_spec(data, source=path, default_name=name).problem
+        ev = pb.evaluate(np.array([[stored["params"][p] for p in pb.paths]]))
+        j = pb.features.index("time_to_first_spike")
+        amp = pb._step_pA[8:12]
+        np.testing.assert_allclose(amp, [100.0, 125.0, 150.0, 175.0], atol=1.0)
+        z[clamp] = np.abs(ev.z[0, 8:12, j])
+        print(f"clamp={clamp}: latencies {np.round(ev.features[0, 8:12, j], 2)} ms against "
+              f"{np.round(pb.target.mean[8:12, j], 2)}: |z| {np.round(z[clamp], 2)}")
+    assert np.max(z[False]) > 3.0
+    assert np.max(z[True]) < 1.0
+
+
+@pytest.mark.parametrize("rec", ["17o05028", "fsi"])
+def test_fits_clamped_to_the_recorded_pre_step_trace(rec):
+    """pospischil_clamp_*: the extended model fitted with every candidate clamped to the recorded
+    trace until its sweep's analysed step begins ([data] clamp_before_step), from the per-sweep
+    fit's best (pospischil_ext_*; FSI in stages _1 to _4, then the final file). The same entries
+    are scored against the same targets. Against the unclamped fit: fewer entries above 3 SD and
+    a lower largest error. FSI: the issue's target is met (median at most 1 SD, none above 3 SD;
+    the median itself is 1.00 against 0.97 unclamped, and the largest error 2.98 SD, both at
+    the target's edge). 17o05028: a lower median too, but the target is missed (AP widths and
+    AHP depths; numbers in the spec)."""
+    ext, clamp = (json.loads((EXAMPLES / "results" / f"{n}.json").read_text())
+                  for n in (f"pospischil_ext_{rec}", f"pospischil_clamp_{rec}"))
+    assert ext["features"] == clamp["features"]
+    ze, zc = (np.abs(np.array(r["z_best"], dtype=float)) for r in (ext, clamp))
+    np.testing.assert_array_equal(np.isfinite(ze), np.isfinite(zc))
+    d = np.isfinite(zc)
+    med_e, med_c = float(np.median(ze[d])), float(np.median(zc[d]))
+    n_e, n_c = int(np.sum(ze[d] > 3)), int(np.sum(zc[d] > 3))
+    print(f"{rec}: median {med_e:.3g} -> {med_c:.3g} SD, max {np.max(ze[d]):.3g} -> "
+          f"{np.max(zc[d]):.3g} SD; above 3 SD {n_e} -> {n_c} of {int(d.sum())}")
+    assert n_c < n_e and np.max(zc[d]) < np.max(ze[d])
+    if rec == "fsi":
+        assert med_c <= 1.0 and np.max(zc[d]) <= 3.0
+    else:
+        assert med_c < med_e
