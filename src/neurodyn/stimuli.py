@@ -243,6 +243,12 @@ class PulseTrain(_Windowed):
         return tuple(pts)
 
 
+def _listed_values_as_array(stim: AbstractStimulus) -> None:
+    """A ``values`` list or tuple (samples) becomes a float array before validation."""
+    if isinstance(stim.values, list | tuple):
+        object.__setattr__(stim, "values", np.asarray(stim.values, dtype=float))
+
+
 class Waveform(AbstractStimulus):
     """An arbitrary sampled waveform: ``values[k]`` at ``start + k*sample_dt``.
 
@@ -257,9 +263,7 @@ class Waveform(AbstractStimulus):
     interpolation: str = option("linear", choices=("linear", "previous"), doc="between samples")
 
     def __post_init__(self) -> None:
-        vals = self.values
-        if isinstance(vals, list | tuple):
-            object.__setattr__(self, "values", np.asarray(vals, dtype=float))
+        _listed_values_as_array(self)
         super().__post_init__()
         v = self.values
         if not isinstance(v, Quantity) and np.ndim(v) != 1:
@@ -290,7 +294,7 @@ class Waveform(AbstractStimulus):
         return (start, start + (n - 1) * float(np.max(self.sample_dt)))
 
 
-class VoltageClamp(AbstractStimulus):
+class VoltageClamp(_Windowed):
     """An ideal voltage clamp to a sampled command: at the end ``t`` of every integration step
     with ``start <= t < stop`` the model's membrane potential is set to the command ``values``
     (mV, ``values[k]`` at ``k*sample_dt``, linear in between, the last value after the last
@@ -317,19 +321,14 @@ class VoltageClamp(AbstractStimulus):
     stop: float = _stop()
 
     def __post_init__(self) -> None:
-        vals = self.values
-        if isinstance(vals, list | tuple):
-            object.__setattr__(self, "values", np.asarray(vals, dtype=float))
-        super().__post_init__()
+        _listed_values_as_array(self)
+        super().__post_init__()  # checks the window (_Windowed._check)
         v = self.values
         if np.ndim(v) < 1 or np.shape(v)[-1] < 2 or not np.all(np.isfinite(v)):
             raise ParameterError(
                 f"VoltageClamp.values must be an array of at least 2 finite command potentials "
                 f"(mV) on its last axis; got shape {np.shape(v)}. Fix: pass a recorded sweep, "
                 "e.g. recording.voltages()[k] (or several sweeps, one per batch element).")
-        if np.any(np.asarray(self.stop) < np.asarray(self.start)):
-            raise ParameterError(
-                f"VoltageClamp.stop must be >= start ({self.start} ms); got {self.stop} ms.")
 
     def value(self, p: Any, t: Any, state: Any, xp: Any, left: bool = False) -> Any:
         return 0.0 * t  # no current: the clamp sets the potential (command)
@@ -348,9 +347,6 @@ class VoltageClamp(AbstractStimulus):
             def at(j: Any) -> Any:
                 return xp.take(p.values, j, axis=-1)
         return (t >= p.start) & (t < p.stop), at(i) * (1.0 - theta) + at(i + 1) * theta
-
-    def breakpoints(self) -> tuple[float, ...]:
-        return tuple(float(x) for x in np.ravel([self.start, self.stop]) if np.isfinite(x))
 
 
 class OUNoise(_Windowed):

@@ -165,6 +165,11 @@ def test_fit_spec_clamp_before_step(reference_dir):
     bad["data"]["clamp_before_step"] = "yes"
     with pytest.raises(SpecError, match="true or false"):
         parse_fit_spec(bad)
+    bad = json.loads(json.dumps(base))
+    del bad["data"]["cut"], bad["data"]["holding"]
+    bad["data"]["continuous"] = True
+    with pytest.raises(SpecError, match=r"clamp_before_step.*excludes continuous"):
+        parse_fit_spec(bad)
 
 
 def test_gradient_through_the_clamped_protocol_matches_finite_differences():

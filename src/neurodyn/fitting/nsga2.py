@@ -40,8 +40,8 @@ def objective_groups(z: np.ndarray, by: Any, aggregate: str = "sum",
     ``aggregate="squares"`` or ``"fourth"``, as the problem's score does) into objectives:
     ``"features"`` (one per feature, summed over sweeps), ``"sweeps"`` (one per sweep), or
     groups of features, ``{"name": [feature, ...], ...}`` (one per group, summed over its
-    features and all sweeps; ``features`` names the
-    columns of ``z``, and every feature must be in exactly one group)."""
+    features and all sweeps; ``features`` names the columns of ``z``, and every feature must
+    be in exactly one group)."""
     from .objectives import entry_scores
 
     zz = entry_scores(z, aggregate)

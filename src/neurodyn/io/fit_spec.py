@@ -317,6 +317,10 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
     if clamp and "recording" not in d:
         raise _err(source, "[data].clamp_before_step", "needs a recording (its traces are the "
                    "clamp's command).")
+    if clamp and continuous:
+        raise _err(source, "[data].clamp_before_step", "clamps each sweep to its own recorded "
+                   "start, which excludes continuous = true (sweeps that start from one "
+                   "another). Fix: drop one of them.")
     margins = _ms_pair(fe, "margins", "[before, after]", source)
     window = _ms_pair(fe, "window", "[start, stop]", source)
     signed = {}
