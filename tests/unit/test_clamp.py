@@ -195,3 +195,24 @@ def test_gradient_through_the_clamped_protocol_matches_finite_differences():
     g0, h = jax.numpy.asarray(0.05), 1e-4
     fd = (distance(g0 + h) - distance(g0 - h)) / (2 * h)
     np.testing.assert_allclose(float(jax.grad(distance)(g0)), float(fd), rtol=1e-4)
+
+
+def test_slow_na_inactivation_relaxes_as_its_analytic_solution_under_clamp():
+    """Pospischil's slow Na+ inactivation (extension, f_z > 0): clamped at -20 mV from rest, z
+    relaxes as z_inf + (z1 - z_inf) exp(-(t - t1)/tau_z), z_inf = 1 - f_z/(1 + e^{-(v-V_z)/k_z});
+    it scales the Na+ conductance; with f_z = 0 (the default) it stays 1."""
+    pars = dict(f_z=0.5, v_z=-40.0, k_z=5.0, tau_z=200.0)
+    m = nd.models.Pospischil(**pars)
+    t = np.arange(0.0, 2000.0 + 0.05 / 2, 0.05)
+    res = nd.simulate(m, 2000.0, 0.05, stimulus=VoltageClamp(values=np.full(t.size, -20.0),
+                                                            sample_dt=0.05), record="all")
+    z = np.asarray(res.trace("z"))
+    z_inf = 1.0 - 0.5 / (1.0 + np.exp(-(-20.0 + 40.0) / 5.0))
+    want = z_inf + (z[1] - z_inf) * np.exp(-(t[1:] - t[1]) / 200.0)
+    np.testing.assert_allclose(z[1:], want, rtol=1e-9)
+    assert z[-1] == pytest.approx(z_inf, abs=1e-3)
+    s = {k: float(v) for k, v in res.final_state.items()}
+    g = m._conductances(m.param_values(), m.State(**s), numpy_math)["na"]
+    assert g == pytest.approx(50.0 * s["m"] ** 3 * s["h"] * s["z"])
+    off = nd.simulate(nd.models.Pospischil(), 50.0, 0.05, record="all", stimulus=Step(amplitude=5.0))
+    np.testing.assert_array_equal(np.asarray(off.trace("z")), 1.0)
