@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import ParameterError, check_integers
 from .cmaes import _result
+from .objectives import aggregate_unit, entry_scores
 from .problem import FitProblem
 from .result import FitResult, FitStore, Trace
 
@@ -42,8 +43,6 @@ def objective_groups(z: np.ndarray, by: Any, aggregate: str = "sum",
     groups of features, ``{"name": [feature, ...], ...}`` (one per group, summed over its
     features and all sweeps; ``features`` names the columns of ``z``, and every feature must
     be in exactly one group)."""
-    from .objectives import entry_scores
-
     zz = entry_scores(z, aggregate)
     zz = np.where(np.isfinite(zz), zz, 0.0)
     if isinstance(by, Mapping):
@@ -299,7 +298,7 @@ def objective_names(problem: FitProblem, objectives: str | Mapping[str, Sequence
     (``SD²`` with ``aggregate="squares"``, ``SD⁴`` with ``"fourth"``), then
     ``"trace RMS <sweep> (mV)"`` for each of ``trace_sweeps`` (indices)."""
     feats = list(problem.features)
-    unit = {"squares": "SD²", "fourth": "SD⁴"}.get(problem.aggregate, "SD")
+    unit = aggregate_unit(problem.aggregate)
     traces = [f"trace RMS {problem.protocol.names[s]} (mV)" for s in trace_sweeps]
     if isinstance(objectives, Mapping):
         check_groups(objectives, feats)

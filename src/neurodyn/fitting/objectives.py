@@ -358,9 +358,23 @@ def zscores(
     return np.where(defined, z, np.nan)
 
 
-AGGREGATES = ("sum", "squares", "fourth")
-#: the power of |z| that each aggregate adds up
-_POWER = {"sum": 1, "squares": 2, "fourth": 4}
+#: per aggregate: the power of |z| that the score adds up, the score's unit and its name
+_AGGREGATE = {"sum": (1, "SD", "sum of feature z-scores"),
+              "squares": (2, "SD²", "sum of squared feature z-scores"),
+              "fourth": (4, "SD⁴", "sum of the fourth powers of the feature z-scores")}
+AGGREGATES = tuple(_AGGREGATE)
+
+
+def aggregate_unit(aggregate: str) -> str:
+    """The unit of a score (or an NSGA-II objective) made with ``aggregate``: SD, SD² or SD⁴."""
+    check_aggregate(aggregate)
+    return _AGGREGATE[aggregate][1]
+
+
+def aggregate_name(aggregate: str) -> str:
+    """What a score made with ``aggregate`` is, in words (for reports and plots)."""
+    check_aggregate(aggregate)
+    return _AGGREGATE[aggregate][2]
 
 
 def check_aggregate(aggregate: str, who: str = "aggregate") -> None:
@@ -380,7 +394,8 @@ def entry_scores(z: Any, aggregate: str = "sum") -> np.ndarray:
     such a bound, at some cost to the others)."""
     check_aggregate(aggregate)
     za = np.asarray(z, dtype=np.float64)
-    return za ** _POWER[aggregate] if aggregate != "sum" else za
+    power = _AGGREGATE[aggregate][0]
+    return za if power == 1 else za**power
 
 
 def total(z: Any, target: FeatureTarget | None = None, aggregate: str = "sum") -> np.ndarray:

@@ -323,13 +323,7 @@ class FitProblem(SearchSpace):
                 f"{who}: the clamp to the recorded pre-step trace needs separate sweeps "
                 "(continuous=False) of a conductance-based point model; got "
                 f"{type(self.model).__name__}, continuous={self.continuous}. Fix: drop clamp_v.")
-        v = np.asarray(self.clamp_v, dtype=float)
-        want = (self.protocol.n_sweeps, self.protocol.n_samples)
-        if v.shape != want or not np.all(np.isfinite(v)):
-            raise ParameterError(f"{who} must be the recorded traces, finite, of shape "
-                                 f"(n_sweeps, n_samples) = {want} mV; got shape {v.shape}. Fix: "
-                                 "clamp_v=recording.voltages().")
-        self.clamp_v = v
+        self.clamp_v = self.protocol.check_traces(self.clamp_v, who)
 
     # ------------------------------------------------------------------ coordinates: SearchSpace
 

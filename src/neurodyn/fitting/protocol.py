@@ -689,6 +689,18 @@ class Protocol:
             voltage_var=getattr(model, "voltage_var", "v"),
         )
 
+    def check_traces(self, v: Any, who: str) -> np.ndarray:
+        """``v`` as recorded traces of this protocol, finite, ``(n_sweeps, n_samples)`` (mV), or
+        a :class:`ParameterError` that names ``who``."""
+        v = np.asarray(v, dtype=float)
+        want = (self.n_sweeps, self.n_samples)
+        if v.shape != want or not np.all(np.isfinite(v)):
+            raise ParameterError(f"{who} must be the recorded traces, finite, of shape "
+                                 f"(n_sweeps, n_samples) = {want} mV; got shape {v.shape}. Fix: "
+                                 "pass recording.voltages() of the recording the protocol came "
+                                 "from.")
+        return v
+
     def _clamps(self, clamp: Any, continuous: bool, substeps: int) -> tuple[np.ndarray, np.ndarray]:
         """``clamp = (v, until)`` checked: the commands ``(n_sweeps, n_samples)`` (mV) and the
         release times ``(n_sweeps,)`` (ms) on the simulation grid."""
@@ -702,12 +714,7 @@ class Protocol:
                                  f"n_samples) in mV and the release time(s) in ms; got a "
                                  f"{type(clamp).__name__}.")
         v, until = clamp
-        v = np.asarray(v, dtype=float)
-        want = (self.n_sweeps, self.n_samples)
-        if v.shape != want or not np.all(np.isfinite(v)):
-            raise ParameterError(f"{who}: v must be finite traces of shape (n_sweeps, n_samples)"
-                                 f" = {want} mV; got shape {v.shape}. Fix: pass "
-                                 "recording.voltages() of the recording the protocol came from.")
+        v = self.check_traces(v, f"{who}: v")
         try:
             u = np.broadcast_to(np.asarray(until, dtype=float), (self.n_sweeps,))
         except (TypeError, ValueError):

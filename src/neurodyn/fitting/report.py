@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .objectives import aggregate_name
+
 __all__ = ["write_report"]
 
 
@@ -54,7 +56,7 @@ def write_report(result: Any, problem: Any, data_v: np.ndarray | None, folder: s
     ax.semilogy(ev, [max(h["best"], 1e-3) for h in result.history], label="best")
     ax.semilogy(ev, [max(h["median"], 1e-3) for h in result.history], label="generation median")
     ax.set_xlabel("evaluations")
-    ax.set_ylabel(_score_name(problem))
+    ax.set_ylabel(aggregate_name(problem.aggregate))
     ax.legend(frameon=False)
     figures.append(_save(fig, folder, "convergence.png"))
     # Pareto front (multi-objective fits): every pair of the first objectives
@@ -104,8 +106,9 @@ def write_report(result: Any, problem: Any, data_v: np.ndarray | None, folder: s
     with open(os.path.join(folder, "result.json"), "w") as f:
         json.dump(summary, f, indent=1, default=float)
     lines = [f"# Fit: {name}", "", problem.describe(), "",
-             f"- method {result.method}: best score {result.score_:.4g} ({_score_name(problem)}) "
-             f"after {len(result.scores)} evaluations, {summary['wall_s']:.1f} s; {result.stopped}",
+             f"- method {result.method}: best score {result.score_:.4g} "
+             f"({aggregate_name(problem.aggregate)}) after {len(result.scores)} evaluations, "
+             f"{summary['wall_s']:.1f} s; {result.stopped}",
              f"- feature errors of the best fit: median {_fmt(summary['z_median'])} SD, max "
              f"{_fmt(summary['z_max'])} SD", "", "| parameter | best | bounds | near-optimal range |"
              + (" truth |" if truth else ""), "|---|---|---|---|" + ("---|" if truth else "")]
@@ -134,12 +137,6 @@ def write_report(result: Any, problem: Any, data_v: np.ndarray | None, folder: s
     with open(os.path.join(folder, "report.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     return summary
-
-
-def _score_name(problem: Any) -> str:
-    return {"squares": "sum of squared feature z-scores",
-            "fourth": "sum of the fourth powers of the feature z-scores"}.get(
-                problem.aggregate, "sum of feature z-scores")
 
 
 def _save(fig: Any, folder: str, name: str) -> str:

@@ -237,7 +237,7 @@ class Pospischil(AbstractNeuronModel):
                 (an / (an + bn), phi * (an + bn)),
                 (p_inf, k_p), (u_inf, k_u), (aq / (aq + bq), aq + bq), (ar / (ar + br), ar + br),
                 (a_inf, 0.5 + 0.0 * v), (b_inf, 1.0 / p.tau_d + 0.0 * v),
-                (1.0 - p.f_z / (1.0 + xp.exp(-(v - p.v_z) / p.k_z)), 1.0 / p.tau_z + 0.0 * v))
+                (1.0 - p.f_z * xp.sigmoid((v - p.v_z) / p.k_z), 1.0 / p.tau_z + 0.0 * v))
 
     def rest_state(self, p: Any, v: Any, xp: Any) -> Any:
         """The state at rest at ``v`` (mV): gates at x_inf(v), [Ca] where influx and
