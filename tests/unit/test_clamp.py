@@ -141,7 +141,7 @@ def test_fit_problem_releases_at_each_sweeps_stimulus_window():
                                  holding="baseline", baseline=base).simulate(
                                      np.array([[0.05], [0.2]])).v)
     assert np.max(np.abs(out[..., k + 1:] - held[..., k + 1:])) > 0.1  # the history matters
-    with pytest.raises(ParameterError, match="clamp_v must be the recorded traces"):
+    with pytest.raises(ParameterError, match=r"clamp_v must be \(n_sweeps, n_samples\)"):
         FitProblem(nd.models.Pospischil(), params, prot, tgt, feats, clamp_v=v_rec[:, :10])
     with pytest.raises(ParameterError, match="conductance-based point model"):
         FitProblem(nd.models.AdEx(), [FreeParameter("a", 0.0, 5.0)], prot, tgt, feats,
@@ -197,22 +197,27 @@ def test_gradient_through_the_clamped_protocol_matches_finite_differences():
     np.testing.assert_allclose(float(jax.grad(distance)(g0)), float(fd), rtol=1e-4)
 
 
-def test_slow_na_inactivation_relaxes_as_its_analytic_solution_under_clamp():
-    """Pospischil's slow Na+ inactivation (extension, f_z > 0): clamped at -20 mV from rest, z
-    relaxes as z_inf + (z1 - z_inf) exp(-(t - t1)/tau_z), z_inf = 1 - f_z/(1 + e^{-(v-V_z)/k_z});
-    it scales the Na+ conductance; with f_z = 0 (the default) it stays 1."""
-    pars = dict(f_z=0.5, v_z=-40.0, k_z=5.0, tau_z=200.0)
+@pytest.mark.parametrize(("gate", "current", "other"), [("z", "na", "y"), ("y", "kd", "z")])
+def test_slow_inactivation_relaxes_as_its_analytic_solution_under_clamp(gate, current, other):
+    """Pospischil's slow inactivation gates (extensions, off by default): z of the Na+ current
+    (f_z > 0), y of the delayed rectifier (f_y > 0). Clamped at -20 mV from rest, the gate
+    relaxes as x_inf + (x1 - x_inf) exp(-(t - t1)/tau), x_inf = 1 - f/(1 + e^{-(v-V)/k}); it
+    scales its own current's conductance only; when off (the default) it stays 1."""
+    pars = {f"f_{gate}": 0.5, f"v_{gate}": -40.0, f"k_{gate}": 5.0, f"tau_{gate}": 200.0}
     m = nd.models.Pospischil(**pars)
     t = np.arange(0.0, 2000.0 + 0.05 / 2, 0.05)
     res = nd.simulate(m, 2000.0, 0.05, stimulus=VoltageClamp(values=np.full(t.size, -20.0),
                                                             sample_dt=0.05), record="all")
-    z = np.asarray(res.trace("z"))
-    z_inf = 1.0 - 0.5 / (1.0 + np.exp(-(-20.0 + 40.0) / 5.0))
-    want = z_inf + (z[1] - z_inf) * np.exp(-(t[1:] - t[1]) / 200.0)
-    np.testing.assert_allclose(z[1:], want, rtol=1e-9)
-    assert z[-1] == pytest.approx(z_inf, abs=1e-3)
+    x = np.asarray(res.trace(gate))
+    x_inf = 1.0 - 0.5 / (1.0 + np.exp(-(-20.0 + 40.0) / 5.0))
+    want = x_inf + (x[1] - x_inf) * np.exp(-(t[1:] - t[1]) / 200.0)
+    np.testing.assert_allclose(x[1:], want, rtol=1e-9)
+    assert x[-1] == pytest.approx(x_inf, abs=1e-3)
+    np.testing.assert_array_equal(np.asarray(res.trace(other)), 1.0)
     s = {k: float(v) for k, v in res.final_state.items()}
-    g = m._conductances(m.param_values(), m.State(**s), numpy_math)["na"]
-    assert g == pytest.approx(50.0 * s["m"] ** 3 * s["h"] * s["z"])
+    g = m._conductances(m.param_values(), m.State(**s), numpy_math)
+    assert g["na"] == pytest.approx(50.0 * s["m"] ** 3 * s["h"] * s["z"])
+    assert g["kd"] == pytest.approx(5.0 * s["n"] ** 4 * s["y"])
+    assert s[gate] < 0.6
     off = nd.simulate(nd.models.Pospischil(), 50.0, 0.05, record="all", stimulus=Step(amplitude=5.0))
-    np.testing.assert_array_equal(np.asarray(off.trace("z")), 1.0)
+    np.testing.assert_array_equal(np.asarray(off.trace(gate)), 1.0)

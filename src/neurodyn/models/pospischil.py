@@ -67,6 +67,13 @@ class Pospischil(AbstractNeuronModel):
       along a sustained depolarisation and firing adapts cumulatively (the mechanism of
       Fleidervish, Friedman & Gutnick 1996, J Physiol 493:83, in neocortical neurones; here a
       first-order Boltzmann form whose parameters are meant to be fitted).
+    - Slow inactivation of the delayed rectifier (extension; off by default, ``f_y`` = 0): its
+      conductance is :math:`\bar g_{Kd} n^4 y` with :math:`y_\infty = 1 - f_y/(1 +
+      e^{-(v - V_y)/k_y})` and :math:`\tau_y` = ``tau_y`` (500 ms): along a sustained
+      depolarisation the spike-repolarising K⁺ current runs down, so spikes widen and the
+      after-hyperpolarisation becomes shallower the more (and the longer) the cell fires (the
+      slowly inactivating K⁺ current of neocortical pyramidal neurones, Korngreen & Sakmann
+      2000, J Physiol 525:621; same first-order Boltzmann form as ``z``, to be fitted).
     - L-current (Reuveni et al. 1993): :math:`\alpha_q = 0.055 (-27 - v)/(e^{(-27-v)/3.8} - 1)`,
       :math:`\beta_q = 0.94 e^{(-75-v)/17}`, :math:`\alpha_r = 0.000457 e^{(-13-v)/50}`,
       :math:`\beta_r = 0.0065 / (e^{(-15-v)/28} + 1)` 1/ms.
@@ -122,11 +129,11 @@ class Pospischil(AbstractNeuronModel):
 
     state_vars: ClassVar[dict[str, str]] = {"v": "mV", "m": "1", "h": "1", "n": "1", "p": "1",
                                             "u": "1", "q": "1", "r": "1", "a_d": "1",
-                                            "b_d": "1", "z": "1", "ca": "mM"}
+                                            "b_d": "1", "z": "1", "y": "1", "ca": "mM"}
     input_unit: ClassVar[str] = "uA/cm2"
     input_doc: ClassVar[str] = "injected current density"
     gate_vars: ClassVar[tuple[str, ...]] = ("m", "h", "n", "p", "u", "q", "r", "a_d", "b_d",
-                                            "z")
+                                            "z", "y")
     default_method: ClassVar[str] = "exp_euler"
 
     g_na: float = param(50.0, unit="mS/cm2", bounds=(0.0, None), doc="peak Na+ conductance density")
@@ -189,6 +196,16 @@ class Pospischil(AbstractNeuronModel):
                        doc="slope factor of the slow Na+ inactivation")
     tau_z: float = param(500.0, unit="ms", bounds=(0.0, None), inclusive=(False, True),
                          doc="time constant of the slow Na+ inactivation")
+    f_y: float = param(0.0, unit="1", bounds=(0.0, 1.0),
+                       doc="largest fraction of delayed-rectifier K+ channels in slow "
+                           "inactivation (extension; 0: off)")
+    v_y: float = param(-40.0, unit="mV", bounds=(-200.0, 200.0),
+                       doc="half-inactivation potential of the delayed rectifier's slow "
+                           "inactivation")
+    k_y: float = param(5.0, unit="mV", bounds=(0.0, None), inclusive=(False, True),
+                       doc="slope factor of the delayed rectifier's slow inactivation")
+    tau_y: float = param(500.0, unit="ms", bounds=(0.0, None), inclusive=(False, True),
+                         doc="time constant of the delayed rectifier's slow inactivation")
     celsius: float = param(36.0, unit="degC", bounds=(-10.0, 50.0),
                            doc="temperature; rates scale by 3^((T-36)/10) (Na, Kd), "
                                "2.3^((T-36)/10) (M), 3^((T-24)/10) (T inactivation)")
@@ -211,7 +228,7 @@ class Pospischil(AbstractNeuronModel):
         return 1.0 / (1.0 + xp.exp(-(v + p.v_x + 57.0) / 6.2))
 
     def gating(self, p: Any, v: Any, xp: Any) -> tuple[tuple[Any, Any], ...]:
-        """``(x_inf, 1/tau_x)`` of m, h, n, p, u, q, r, a_d, b_d, z at ``v`` (1/ms)."""
+        """``(x_inf, 1/tau_x)`` of m, h, n, p, u, q, r, a_d, b_d, z, y at ``v`` (1/ms)."""
         am, bm, _, _, _, _ = _traub_rates(v, p.v_t, xp)
         # n's rates at V_T + v_sk through the same code (bit-identical to V_T at v_sk = 0)
         *_, an, bn = _traub_rates(v, p.v_t + p.v_sk, xp)
@@ -237,7 +254,8 @@ class Pospischil(AbstractNeuronModel):
                 (an / (an + bn), phi * (an + bn)),
                 (p_inf, k_p), (u_inf, k_u), (aq / (aq + bq), aq + bq), (ar / (ar + br), ar + br),
                 (a_inf, 0.5 + 0.0 * v), (b_inf, 1.0 / p.tau_d + 0.0 * v),
-                (1.0 - p.f_z * xp.sigmoid((v - p.v_z) / p.k_z), 1.0 / p.tau_z + 0.0 * v))
+                (1.0 - p.f_z * xp.sigmoid((v - p.v_z) / p.k_z), 1.0 / p.tau_z + 0.0 * v),
+                (1.0 - p.f_y * xp.sigmoid((v - p.v_y) / p.k_y), 1.0 / p.tau_y + 0.0 * v))
 
     def rest_state(self, p: Any, v: Any, xp: Any) -> Any:
         """The state at rest at ``v`` (mV): gates at x_inf(v), [Ca] where influx and
@@ -252,7 +270,8 @@ class Pospischil(AbstractNeuronModel):
 
     def _conductances(self, p: Any, s: Any, xp: Any) -> dict[str, Any]:
         s_inf = self._t_activation(p, s.v, xp)
-        return {"na": p.g_na * s.m**3 * s.h * s.z, "kd": p.g_kd * s.n**4 + p.g_d * s.a_d**3 * s.b_d,
+        return {"na": p.g_na * s.m**3 * s.h * s.z,
+                "kd": p.g_kd * s.n**4 * s.y + p.g_d * s.a_d**3 * s.b_d,
                 "m": p.g_m * s.p, "ahp": p.g_ahp * s.ca / (s.ca + p.k_ahp),
                 "kir": p.g_kir / (1.0 + xp.exp((s.v - p.v_kir) / p.k_kir)),
                 "t": p.g_t * s_inf * s_inf * s.u, "cal": p.g_cal * s.q * s.q * s.r, "l": p.g_l}
