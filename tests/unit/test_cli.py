@@ -313,6 +313,8 @@ def test_neurodyn_fit_with_the_gradient_method(tmp_path):
                        ({"method": "nsga2", "reference_point": [0, 0]},
                         r"\[fit\].reference_point.*8 finite values"),
                        ({"method": "nsga2", "epsilon": 0}, r"\[fit\].epsilon"),
+                       ({"method": "nsga2", "epsilon": True},
+                        r"\[fit\].epsilon.*number > 0.*got True"),
                        ({"method": "nsga2", "stall_generations": 0},
                         r"\[fit\].stall_generations"),
                        ({"method": "nsga2", "variation": "pcx"},

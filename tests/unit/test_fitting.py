@@ -228,6 +228,8 @@ def test_nsga2_with_trace_objectives_and_a_reference_point(tmp_path):
            ({"trace_sweeps": [2]}, "sweep indices 0-1"),
            ({"trace_sweeps": "spiking"}, "'subthreshold' or a list"),
            ({"target_v": v[:, :-1]}, r"target_v must be \(n_sweeps, n_samples\)"),
+           ({"target_v": np.where(np.arange(v.shape[-1]) == 7, np.nan, v)},
+            r"target_v must be .* finite.*got 2 NaN or Inf values"),
            ({"reference_point": [0.0, 0.0]}, "3 finite values"),
            ({"epsilon": 0.0}, "epsilon must be > 0")]
     for change, match in bad:

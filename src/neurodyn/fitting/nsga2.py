@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -157,9 +158,7 @@ def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
     names = objective_names(problem, objectives, sweeps)
     n_obj = len(names)
     ref = _reference_point(reference_point, n_obj, names)
-    if not (np.isfinite(epsilon) and epsilon > 0):
-        raise ParameterError(f"fit_nsga2.epsilon must be > 0 (normalised objective units; "
-                             f"R-NSGA-II clears candidates closer than it); got {epsilon!r}.")
+    _check_epsilon(epsilon)
     _check_variation(variation)
     check_integers("fit_nsga2", (("restarts", restarts, 0),
                                  ("stall_generations", stall_generations, 1),
@@ -260,6 +259,16 @@ def fit_nsga2(problem: FitProblem, *, pop_size: int = 48, generations: int = 60,
 
 #: fit_nsga2's variation choices: NSGA-II's SBX + polynomial mutation, or DE rand/1/bin + it
 VARIATIONS = ("sbx", "de")
+
+
+def _check_epsilon(epsilon: Any) -> None:
+    """:func:`fit_nsga2`'s ``epsilon`` is a finite number > 0 (the spec wraps the error under
+    ``[fit].epsilon``)."""
+    if (isinstance(epsilon, bool) or not isinstance(epsilon, Real)
+            or not (np.isfinite(epsilon) and epsilon > 0)):
+        raise ParameterError(f"fit_nsga2.epsilon must be a number > 0 (normalised objective "
+                             f"units; R-NSGA-II clears candidates closer than it); "
+                             f"got {epsilon!r}.")
 
 
 def _check_variation(variation: Any) -> None:

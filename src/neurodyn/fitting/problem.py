@@ -497,17 +497,10 @@ class FitProblem(SearchSpace):
 
     def check_target_v(self, target_v: Any, who: str) -> np.ndarray:
         """``target_v`` as a float array of the protocol's shape ``(n_sweeps, n_samples)``
-        (mV), or a :class:`ParameterError` that names ``who``."""
-        v = np.asarray(target_v, dtype=float)
-        want = (self.protocol.n_sweeps, self.protocol.n_samples)
-        if v.shape != want:
-            raise ParameterError(f"{who}: target_v must be (n_sweeps, n_samples) = {want} mV; "
-                                 f"got {v.shape}. Fix: pass recording.voltages() or a "
-                                 "simulated trace, sampled as the protocol.")
-        if not np.all(np.isfinite(v)):
-            raise ParameterError(f"{who}: target_v contains NaN or Inf. Fix: pass the recorded "
-                                 "traces without gaps.")
-        return v
+        (mV), or a :class:`ParameterError` that names ``who`` (:meth:`Protocol.check_traces`)."""
+        return self.protocol.check_traces(target_v, f"{who}: target_v",
+                                          fix="pass recording.voltages() or a simulated trace, "
+                                              "sampled as the protocol, without gaps")
 
     def describe(self) -> str:
         rows = [f"{type(self.model).__name__}: {self.dim} free parameters, "

@@ -689,16 +689,18 @@ class Protocol:
             voltage_var=getattr(model, "voltage_var", "v"),
         )
 
-    def check_traces(self, v: Any, who: str) -> np.ndarray:
-        """``v`` as recorded traces of this protocol, finite, ``(n_sweeps, n_samples)`` (mV), or
-        a :class:`ParameterError` that names ``who``."""
+    def check_traces(self, v: Any, who: str,
+                     fix: str = "pass recording.voltages() of the recording the protocol came "
+                                "from") -> np.ndarray:
+        """``v`` as traces of this protocol, finite, ``(n_sweeps, n_samples)`` (mV), or a
+        :class:`ParameterError` that names ``who`` and ends with ``fix``."""
         v = np.asarray(v, dtype=float)
         want = (self.n_sweeps, self.n_samples)
-        if v.shape != want or not np.all(np.isfinite(v)):
-            raise ParameterError(f"{who} must be the recorded traces, finite, of shape "
-                                 f"(n_sweeps, n_samples) = {want} mV; got shape {v.shape}. Fix: "
-                                 "pass recording.voltages() of the recording the protocol came "
-                                 "from.")
+        bad = v.shape != want
+        if bad or not np.all(np.isfinite(v)):
+            got = f"shape {v.shape}" if bad else f"{int(np.sum(~np.isfinite(v)))} NaN or Inf values"
+            raise ParameterError(f"{who} must be (n_sweeps, n_samples) = {want} traces in mV, "
+                                 f"finite, sampled as the protocol; got {got}. Fix: {fix}.")
         return v
 
     def _clamps(self, clamp: Any, continuous: bool, substeps: int) -> tuple[np.ndarray, np.ndarray]:

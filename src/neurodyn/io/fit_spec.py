@@ -100,7 +100,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import NeurodynError, SpecError
+from ..errors import NeurodynError, SpecError, check_integers
 from .network_spec import _err, _keys, _num
 
 __all__ = ["FitSpec", "load_fit_spec", "parse_fit_spec", "parse_parameters"]
@@ -416,7 +416,13 @@ def parse_fit_spec(data: dict[str, Any], *, source: str = "<spec>",
 def _check_nsga2_options(problem: Any, data_v: Any, options: dict[str, Any], source: str) -> None:
     """``[fit]``'s trace_sweeps, reference_point, stall_generations, variation and epsilon for
     NSGA-II, each error under its key."""
-    from ..fitting.nsga2 import _check_variation, _reference_point, _trace_sweeps, objective_names
+    from ..fitting.nsga2 import (
+        _check_epsilon,
+        _check_variation,
+        _reference_point,
+        _trace_sweeps,
+        objective_names,
+    )
 
     if "trace_sweeps" in options and data_v is None:
         raise _err(source, "[fit].trace_sweeps", "needs the target traces: give [data] traces "
@@ -431,16 +437,12 @@ def _check_nsga2_options(problem: Any, data_v: Any, options: dict[str, Any], sou
             _reference_point(options["reference_point"], len(names), names)
         except NeurodynError as exc:
             raise _err(source, "[fit].reference_point", str(exc)) from None
-    st = options.get("stall_generations", 1)
-    if isinstance(st, bool) or not isinstance(st, int) or st < 1:
-        raise _err(source, "[fit].stall_generations", f"must be an integer >= 1 (generations "
-                   f"without a 1 % gain that end a run); got {st!r}.")
-    try:
-        _check_variation(options.get("variation", "sbx"))
-    except NeurodynError as exc:
-        raise _err(source, "[fit].variation", str(exc)) from None
-    if "epsilon" in options:
-        eps = options["epsilon"]
-        if isinstance(eps, bool) or not isinstance(eps, int | float) or not eps > 0:
-            raise _err(source, "[fit].epsilon", f"must be a number > 0 (R-NSGA-II's clearing "
-                       f"distance, normalised objective units); got {eps!r}.")
+    checks = (("[fit].stall_generations", lambda: check_integers(
+                  "fit_nsga2", (("stall_generations", options.get("stall_generations", 1), 1),))),
+              ("[fit].variation", lambda: _check_variation(options.get("variation", "sbx"))),
+              ("[fit].epsilon", lambda: _check_epsilon(options.get("epsilon", 0.001))))
+    for key, check in checks:
+        try:
+            check()
+        except NeurodynError as exc:
+            raise _err(source, key, str(exc)) from None
