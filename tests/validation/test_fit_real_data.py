@@ -25,7 +25,9 @@ recorded, under one fitted holding current (FSI: median 0.82 SD, 8 of 113 entrie
 ``pospischil_clamp_*`` fit it with every candidate clamped to the recorded trace until its
 sweep's analysed step begins (the cell's own pre-step state, spontaneous spikes included): FSI
 median 1.00 SD, max 2.98 SD, none above 3 SD (the target, met at its edge; four stages, the last
-scored by the sum of z**4); 17o05028 median 1.10 SD, max 8.7 SD, 18 of 101 above 3 SD.
+scored by the sum of z**4); 17o05028 median 1.10 SD, max 8.7 SD, 18 of 101 above 3 SD, and
+with the delayed rectifier's slow inactivation as well (``pospischil_clamp_ky_17o05028``, two
+stages) median 1.00 SD, max 8.55 SD, 16 of 101 above 3 SD.
 """
 
 from __future__ import annotations
@@ -172,8 +174,11 @@ def test_clamp_to_the_recorded_pre_step_trace_explains_the_fsi_latencies():
     assert np.max(z[True]) < 1.0
 
 
-@pytest.mark.parametrize("rec", ["17o05028", "fsi"])
-def test_fits_clamped_to_the_recorded_pre_step_trace(rec):
+@pytest.mark.parametrize(("before", "after"), [
+    ("pospischil_ext_17o05028", "pospischil_clamp_17o05028"),
+    ("pospischil_ext_fsi", "pospischil_clamp_fsi"),
+    ("pospischil_clamp_17o05028", "pospischil_clamp_ky_17o05028")])
+def test_fits_clamped_to_the_recorded_pre_step_trace(before, after):
     """pospischil_clamp_*: the extended model fitted with every candidate clamped to the recorded
     trace until its sweep's analysed step begins ([data] clamp_before_step), from the per-sweep
     fit's best (pospischil_ext_*; FSI in stages _1 to _4, then the final file). The same entries
@@ -181,19 +186,26 @@ def test_fits_clamped_to_the_recorded_pre_step_trace(rec):
     a lower largest error. FSI: the issue's target is met (median at most 1 SD, none above 3 SD;
     the median itself is 1.00 against 0.97 unclamped, and the largest error 2.98 SD, both at
     the target's edge). 17o05028: a lower median too, but the target is missed (AP widths and
-    AHP depths; numbers in the spec)."""
+    AHP depths; numbers in the spec). pospischil_clamp_ky_17o05028: the clamped fit again with
+    the delayed rectifier's slow inactivation (gate y, f_y >= 0.2), in two stages: lower on all
+    three counts than without it (median 1.00 against 1.10 SD, max 8.55 against 8.74, 16
+    against 18 entries above 3 SD), the target still missed: the spikes do not widen as the
+    cell's do (numbers in the spec)."""
     ext, clamp = (json.loads((EXAMPLES / "results" / f"{n}.json").read_text())
-                  for n in (f"pospischil_ext_{rec}", f"pospischil_clamp_{rec}"))
+                  for n in (before, after))
     assert ext["features"] == clamp["features"]
     ze, zc = (np.abs(np.array(r["z_best"], dtype=float)) for r in (ext, clamp))
     np.testing.assert_array_equal(np.isfinite(ze), np.isfinite(zc))
     d = np.isfinite(zc)
     med_e, med_c = float(np.median(ze[d])), float(np.median(zc[d]))
     n_e, n_c = int(np.sum(ze[d] > 3)), int(np.sum(zc[d] > 3))
-    print(f"{rec}: median {med_e:.3g} -> {med_c:.3g} SD, max {np.max(ze[d]):.3g} -> "
-          f"{np.max(zc[d]):.3g} SD; above 3 SD {n_e} -> {n_c} of {int(d.sum())}")
+    print(f"{before} -> {after}: median {med_e:.3g} -> {med_c:.3g} SD, max "
+          f"{np.max(ze[d]):.3g} -> {np.max(zc[d]):.3g} SD; above 3 SD {n_e} -> {n_c} of "
+          f"{int(d.sum())}")
     assert n_c < n_e and np.max(zc[d]) < np.max(ze[d])
-    if rec == "fsi":
+    if after == "pospischil_clamp_fsi":
         assert med_c <= 1.0 and np.max(zc[d]) <= 3.0
     else:
         assert med_c < med_e
+    if after.startswith("pospischil_clamp_ky"):
+        assert clamp["params"]["f_y"] >= 0.2
