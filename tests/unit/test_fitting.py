@@ -231,7 +231,7 @@ def test_nsga2_with_trace_objectives_and_a_reference_point(tmp_path):
            ({"target_v": np.where(np.arange(v.shape[-1]) == 7, np.nan, v)},
             r"target_v must be .* finite.*got 2 NaN or Inf values"),
            ({"reference_point": [0.0, 0.0]}, "3 finite values"),
-           ({"epsilon": 0.0}, "epsilon must be > 0")]
+           ({"epsilon": 0.0}, "epsilon must be a number > 0")]
     for change, match in bad:
         with pytest.raises(ParameterError, match=match):
             fit_nsga2(prob, generations=1, **{**opts, **change})
