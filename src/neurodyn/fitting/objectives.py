@@ -380,9 +380,9 @@ def aggregate_name(aggregate: str) -> str:
 def check_aggregate(aggregate: str, who: str = "aggregate") -> None:
     """Raise unless ``aggregate`` is one of :data:`AGGREGATES`."""
     if aggregate not in AGGREGATES:
-        raise ParameterError(f"{who} must be one of {AGGREGATES}; got {aggregate!r}. Fix: 'sum' "
-                             "(the sum of z-scores), 'squares' (the sum of their squares) or "
-                             "'fourth' (of their fourth powers).")
+        ways = "; ".join(f"{a!r}: the {name}" for a, (_, _, name) in _AGGREGATE.items())
+        raise ParameterError(f"{who} must be one of {AGGREGATES}; got {aggregate!r}. Fix: pick "
+                             f"one ({ways}).")
 
 
 def entry_scores(z: Any, aggregate: str = "sum") -> np.ndarray:

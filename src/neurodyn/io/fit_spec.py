@@ -437,12 +437,12 @@ def _check_nsga2_options(problem: Any, data_v: Any, options: dict[str, Any], sou
             _reference_point(options["reference_point"], len(names), names)
         except NeurodynError as exc:
             raise _err(source, "[fit].reference_point", str(exc)) from None
-    checks = (("[fit].stall_generations", lambda: check_integers(
-                  "fit_nsga2", (("stall_generations", options.get("stall_generations", 1), 1),))),
-              ("[fit].variation", lambda: _check_variation(options.get("variation", "sbx"))),
-              ("[fit].epsilon", lambda: _check_epsilon(options.get("epsilon", 0.001))))
-    for key, check in checks:
-        try:
-            check()
-        except NeurodynError as exc:
-            raise _err(source, key, str(exc)) from None
+    checks = {"stall_generations": lambda v: check_integers("fit_nsga2",
+                                                            (("stall_generations", v, 1),)),
+              "variation": _check_variation, "epsilon": _check_epsilon}
+    for key, check in checks.items():
+        if key in options:  # absent: fit_nsga2's default
+            try:
+                check(options[key])
+            except NeurodynError as exc:
+                raise _err(source, f"[fit].{key}", str(exc)) from None

@@ -15,6 +15,12 @@ __all__ = ["Pospischil"]
 _PHI_T = 3.0 ** 1.2
 
 
+def _slow_inactivation(v: Any, f: Any, v_half: Any, k: Any, tau: Any, xp: Any) -> tuple[Any, Any]:
+    r"""``(x_inf, 1/tau)`` of a slow inactivation gate (the extensions ``z`` and ``y``):
+    :math:`x_\infty = 1 - f/(1 + e^{-(v - V_{1/2})/k})`, a voltage-independent ``tau`` (ms)."""
+    return 1.0 - f * xp.sigmoid((v - v_half) / k), 1.0 / tau + 0.0 * v
+
+
 def _step_preset(amplitude_nA: float) -> Any:
     def stimulus() -> Any:
         from ..stimuli import Step
@@ -254,8 +260,8 @@ class Pospischil(AbstractNeuronModel):
                 (an / (an + bn), phi * (an + bn)),
                 (p_inf, k_p), (u_inf, k_u), (aq / (aq + bq), aq + bq), (ar / (ar + br), ar + br),
                 (a_inf, 0.5 + 0.0 * v), (b_inf, 1.0 / p.tau_d + 0.0 * v),
-                (1.0 - p.f_z * xp.sigmoid((v - p.v_z) / p.k_z), 1.0 / p.tau_z + 0.0 * v),
-                (1.0 - p.f_y * xp.sigmoid((v - p.v_y) / p.k_y), 1.0 / p.tau_y + 0.0 * v))
+                _slow_inactivation(v, p.f_z, p.v_z, p.k_z, p.tau_z, xp),
+                _slow_inactivation(v, p.f_y, p.v_y, p.k_y, p.tau_y, xp))
 
     def rest_state(self, p: Any, v: Any, xp: Any) -> Any:
         """The state at rest at ``v`` (mV): gates at x_inf(v), [Ca] where influx and
