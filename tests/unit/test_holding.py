@@ -16,7 +16,11 @@ from neurodyn.math import numpy_math
                                    nd.models.TraubMiles(), nd.models.AdEx(),
                                    # the extensions: [Ca] at rest feeds the AHP current
                                    nd.models.Pospischil(g_cal=0.2, g_t=0.05, g_ahp=0.03,
-                                                        k_ahp=5e-3, g_kir=0.1)],
+                                                        k_ahp=5e-3, g_kir=0.1),
+                                   # an AIS at its own rest, with a Na+ window current
+                                   nd.models.PospischilAIS(g_c=20.0, area_ax=80.0,
+                                                           g_na_ax=300.0, g_kd_ax=40.0,
+                                                           v_t_ax=-12.0)],
                          ids=lambda m: type(m).__name__)
 def test_holding_current_makes_the_voltage_a_steady_state(model):
     v = -68.0

@@ -11,6 +11,10 @@ files themselves (``hh2``, ``im``, ``it``, ``ical``) gave the same agreement (1e
 test was written.
 
 Acceptance: voltage traces within 1e-6 mV everywhere (measured: < 3e-8 mV), same spike count.
+
+``PospischilAIS`` (soma + axon initial segment) against two NEURON sections with the same
+mechanism, the axial conductance taken from NEURON's own ``ri``: same acceptance (measured:
+< 2e-8 mV at the soma and the AIS).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import numpy as np
 import pytest
 
 import neurodyn as nd
+from neurodyn.math import numpy_math
 
 pytest.importorskip("neuron", reason="NEURON is not installed (pip install neuron)")
 pytestmark = pytest.mark.validation
@@ -113,3 +118,95 @@ def test_presets_fire_as_described():
     assert isis["RS"][-1] > 2 * isis["RS"][0]
     assert np.ptp(isis["FS"]) < 0.05 * isis["FS"].mean()
     assert isis["IB"][0] < 0.5 * isis["IB"][-1]
+
+
+# PospischilAIS: soma as above plus an AIS section (L = 30 µm, diam = 1.2 µm) with the same
+# mechanism (Na+ and delayed rectifier only, at V_T + v_t_ax) and pas; the axial conductance
+# g_c that neurodyn gets is NEURON's own, from the sections' ri (soma(1).ri() + ais(0.5).ri(),
+# MOhm), the AIS area is NEURON's area of its segment.
+AIS_CASES = {
+    # case: (soma overrides, AIS overrides, soma Ra (Ohm cm), AIS Ra, step (nA), min spikes)
+    "RS_AIS": ({}, {"g_na_ax": 150.0, "g_kd_ax": 30.0, "v_t_ax": -6.0}, 10.0, 150.0, 0.75, 5),
+    # a weak soma: the spikes are the AIS's, carried to the soma through the axial conductance
+    # (the soma alone, g_c = 0, does not fire on this step: asserted below)
+    "AIS_DRIVEN": ({"g_na": 5.0, "g_kd": 1.0, "g_m": 0.02, "celsius": 30.0},
+                   {"g_na_ax": 400.0, "g_kd_ax": 60.0, "v_t_ax": -10.0}, 10.0, 80.0, 0.5, 10),
+}
+
+
+def _run_neuron_ais(p: dict[str, float], ra: tuple[float, float], amp_nA: float, dt: float,
+                    t_stop: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+    from neuron import h
+
+    h.load_file("stdrun.hoc")
+    old_celsius, h.celsius = h.celsius, p["celsius"]
+    soma = h.Section(name="pospischil_ais_soma")
+    ais = h.Section(name="pospischil_ais_ais")
+    soma.L = soma.diam = 96.0
+    ais.L, ais.diam = 30.0, 1.2
+    ais.connect(soma(1), 0)
+    for sec, r in zip((soma, ais), ra):
+        sec.nseg, sec.cm, sec.Ra = 1, p["c_m"], r
+        sec.insert("pas")
+        sec.g_pas, sec.e_pas = p["g_l"] * 1e-3, p["e_l"]
+        sec.insert("nd_pospischil")
+    mech = soma(0.5).nd_pospischil
+    for k in ("g_na", "g_kd", "g_m", "g_t", "g_cal", "g_d", "g_ahp", "g_kir"):
+        setattr(mech, k, p[k] * 1e-3)
+    for k in ("e_na", "e_k", "e_ca", "v_t", "tau_max", "v_x", "v_sh", "v_sk", "tau_d", "k_ahp",
+              "tau_ca", "depth_ca", "ca_rest", "v_kir", "k_kir"):
+        setattr(mech, k, p[k])
+    mech_a = ais(0.5).nd_pospischil
+    for k in ("g_m", "g_t", "g_cal", "g_d", "g_ahp", "g_kir"):
+        setattr(mech_a, k, 0.0)
+    mech_a.g_na, mech_a.g_kd = p["g_na_ax"] * 1e-3, p["g_kd_ax"] * 1e-3
+    for k in ("e_na", "e_k", "e_ca"):
+        setattr(mech_a, k, p[k])
+    mech_a.v_t = p["v_t"] + p["v_t_ax"]
+    g_c = 1000.0 / (soma(1).ri() + ais(0.5).ri())  # nS
+    area_ax = ais(0.5).area()
+    stim = h.IClamp(soma(0.5))
+    stim.delay, stim.dur, stim.amp = 100.0, 600.0, amp_nA
+    v = h.Vector().record(soma(0.5)._ref_v)
+    v_a = h.Vector().record(ais(0.5)._ref_v)
+    h.dt = dt
+    h.steps_per_ms = 1.0 / dt
+    try:
+        h.finitialize(p["v_init"])
+        h.continuerun(t_stop)
+    finally:
+        h.celsius = old_celsius
+    return np.array(v), np.array(v_a), g_c, area_ax
+
+
+@pytest.mark.parametrize("case", list(AIS_CASES))
+def test_pospischil_ais_matches_neuron(case, nrn_mechanisms):
+    """Two sections in NEURON against :class:`PospischilAIS` with ``backward_euler`` (both
+    potentials solved together, as NEURON's tree solver does), both started as NEURON starts
+    them (every section at ``v_init``, gates at steady state there): within 1e-6 mV, same spike
+    count."""
+    soma_over, ais_over, ra_s, ra_a, amp, min_spikes = AIS_CASES[case]
+    base = nd.models.PospischilAIS(**soma_over, **ais_over, area=math.pi * 96.0 * 96.0)
+    p = {k: float(v) for k, v in base.param_values()._asdict().items()}
+    dt, t_stop = 0.025, 800.0
+    ref, ref_a, g_c, area_ax = _run_neuron_ais(p, (ra_s, ra_a), amp, dt, t_stop)
+    model = base.replace(g_c=g_c, area_ax=area_ax)
+    # NEURON's initial state: the AIS too at v_init, its gates at steady state there
+    pv = model.param_values()
+    (m, _), (h, _), (n_, _) = model._axon_gating(pv, p["v_init"], numpy_math)
+    init = {"v_a": p["v_init"], "m_a": m, "h_a": h, "n_a": n_}
+    res = nd.simulate(model, t_stop, dt, method="backward_euler", record=["v", "v_a"], init=init,
+                      stimulus=nd.stimuli.Step(amplitude=f"{amp} nA", start=100.0, stop=700.0))
+    got, got_a = (np.asarray(res.trace(k)).ravel() for k in ("v", "v_a"))
+    n = min(got.size, ref.size)
+    err = float(np.max(np.abs(got[:n] - ref[:n])))
+    print(f"{case}: g_c {g_c:.2f} nS, AIS area {area_ax:.1f} um2, {_crossings(ref)} spikes, "
+          f"max |dv| soma {err:.2e} mV, AIS {np.max(np.abs(got_a[:n] - ref_a[:n])):.2e} mV")
+    assert _crossings(ref) >= min_spikes
+    assert _crossings(got) == _crossings(ref)
+    assert err < 1e-6
+    if case == "AIS_DRIVEN":
+        alone = nd.simulate(model.replace(g_c=0.0), t_stop, dt, method="backward_euler",
+                            stimulus=nd.stimuli.Step(amplitude=f"{amp} nA", start=100.0,
+                                                     stop=700.0))
+        assert _crossings(np.asarray(alone.trace("v")).ravel()) == 0

@@ -1,5 +1,5 @@
 """Point-neuron models: Hodgkin–Huxley, Traub–Miles, FitzHugh–Nagumo, Izhikevich, LIF, AdEx and
-Pospischil et al. (2008) cortical cells."""
+Pospischil et al. (2008) cortical cells (also with an axon initial segment)."""
 
 from ._base import AbstractNeuronModel as AbstractNeuronModel
 from ._base import Preset as Preset
@@ -10,6 +10,7 @@ from .hh import HodgkinHuxley as HodgkinHuxley
 from .izhikevich import Izhikevich as Izhikevich
 from .lif import LIF as LIF
 from .pospischil import Pospischil as Pospischil
+from .pospischil_ais import PospischilAIS as PospischilAIS
 from .traub_miles import TraubMiles as TraubMiles
 
 REGISTRY: dict[str, type[AbstractNeuronModel]] = {
@@ -20,6 +21,7 @@ REGISTRY: dict[str, type[AbstractNeuronModel]] = {
     "AdEx": AdEx,
     "TraubMiles": TraubMiles,
     "Pospischil": Pospischil,
+    "PospischilAIS": PospischilAIS,
 }
 """Models by class name (the names TOML specs use)."""
 

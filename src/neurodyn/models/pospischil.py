@@ -266,10 +266,14 @@ class Pospischil(AbstractNeuronModel):
     def rest_state(self, p: Any, v: Any, xp: Any) -> Any:
         """The state at rest at ``v`` (mV): gates at x_inf(v), [Ca] where influx and
         removal balance (the holding current then comes from the base class)."""
+        return self.State(**self._soma_rest(p, v, xp))
+
+    def _soma_rest(self, p: Any, v: Any, xp: Any) -> dict[str, Any]:
+        """The fields of :meth:`rest_state` that this class declares (by name)."""
         gates = [x for x, _ in self.gating(p, v, xp)]
-        s = self.State(v + 0.0 * gates[0], *gates, 0.0 * gates[0])
+        s = Pospischil.State(v + 0.0 * gates[0], *gates, 0.0 * gates[0])
         g = self._conductances(p, s, xp)
-        return s._replace(ca=p.ca_rest + self._ca_influx(p, g, s.v) * p.tau_ca)
+        return s._replace(ca=p.ca_rest + self._ca_influx(p, g, s.v) * p.tau_ca)._asdict()
 
     def init_state(self, p: Any, xp: Any) -> Any:
         return self.rest_state(p, p.v_init + 0.0 * p.g_na, xp)
@@ -287,6 +291,12 @@ class Pospischil(AbstractNeuronModel):
         return shell_influx((g["t"] + g["cal"]) * (v - p.e_ca), p.depth_ca)
 
     def linearized(self, p: Any, s: Any, i_ext: Any, xp: Any) -> tuple[Any, Any]:
+        a, b = self._soma_linearized(p, s, i_ext, xp)
+        return self.State(**a), self.State(**b)
+
+    def _soma_linearized(self, p: Any, s: Any, i_ext: Any,
+                         xp: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """:meth:`linearized` of the fields this class declares, by name (``A``, ``B``)."""
         g = self._conductances(p, s, xp)
         inv_c = 1.0 / p.c_m
         g_k = g["kd"] + g["m"] + g["ahp"] + g["kir"]
@@ -296,8 +306,10 @@ class Pospischil(AbstractNeuronModel):
         gates = self.gating(p, s.v, xp)
         inv_tau_ca = 1.0 / p.tau_ca
         a_ca = self._ca_influx(p, g, s.v) + p.ca_rest * inv_tau_ca
-        return (self.State(a_v, *(k * x for x, k in gates), a_ca),
-                self.State(b_v, *(-k for _, k in gates), -inv_tau_ca + 0.0 * s.ca))
+        names = Pospischil.gate_vars
+        return ({"v": a_v, **{n: k * x for n, (x, k) in zip(names, gates)}, "ca": a_ca},
+                {"v": b_v, **{n: -k for n, (_, k) in zip(names, gates)},
+                 "ca": -inv_tau_ca + 0.0 * s.ca})
 
     def derivatives(self, p: Any, s: Any, i_ext: Any, xp: Any) -> Any:
         a, b = self.linearized(p, s, i_ext, xp)
