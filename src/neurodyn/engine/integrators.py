@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FIXED_STEP", "describe_methods", "resolve"]
+__all__ = ["FIXED_STEP", "describe_methods", "expstep", "resolve"]
 
 Step = Callable[..., Any]
 
@@ -44,7 +44,7 @@ def euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
     return _axpy(s, model.derivatives(p, s, i_at(0.0), xp), dt)
 
 
-def _expstep(b: Any, dt: Any, xp: Any) -> Any:
+def expstep(b: Any, dt: Any, xp: Any) -> Any:
     """``(exp(b dt) - 1)/b``, equal to ``dt`` at ``b = 0`` (one division, one expm1)."""
     z = b * dt
     small = xp.abs(z) < 1e-5
@@ -74,7 +74,7 @@ def _exponential(model: Any, p: Any, s: Any, i_ext: Any, v: Any, dt: Any, xp: An
             out.append(x_inf + (x - x_inf) * xp.exp(-k * dt))
         else:
             ai, bi = getattr(a, name), getattr(b, name)
-            out.append(x + (ai + bi * x) * _expstep(bi, dt, xp))
+            out.append(x + (ai + bi * x) * expstep(bi, dt, xp))
     return type(s)(*out)
 
 

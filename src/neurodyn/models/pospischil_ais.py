@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..engine.integrators import _expstep
+from ..engine.integrators import expstep
 from ..params import param
 from .pospischil import Pospischil
 from .traub_miles import _rates as _traub_rates
@@ -30,7 +30,7 @@ def _coupled_pair(x: tuple[Any, Any], d: tuple[Any, Any], b: tuple[Any, Any, Any
     half = 0.5 * (b11 - b22)
     delta = xp.sqrt(half * half + b12 * b21)
     delta = xp.maximum(delta, 1e-6 / h)
-    f1, f2 = _expstep(m + delta, h, xp), _expstep(m - delta, h, xp)
+    f1, f2 = expstep(m + delta, h, xp), expstep(m - delta, h, xp)
     mean, slope = 0.5 * (f1 + f2), (f1 - f2) / (2.0 * delta)
     d1, d2 = d
     return (x[0] + mean * d1 + slope * (half * d1 + b12 * d2),
@@ -46,7 +46,7 @@ def _exp_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
     cs, ca = model._coupling(p)
     d_v, d_a = a.v + b.v * s.v, a.v_a + b.v_a * s.v_a
     v, v_a = _coupled_pair((s.v, s.v_a), (d_v, d_a), (b.v, cs, ca, b.v_a), dt, xp)
-    out = {n: x + (ai + bi * x) * _expstep(bi, dt, xp)
+    out = {n: x + (ai + bi * x) * expstep(bi, dt, xp)
            for n, x, ai, bi in zip(s._fields, s, a, b)}
     return type(s)(**{**out, "v": v, "v_a": v_a})
 
@@ -67,7 +67,7 @@ def _backward_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> 
     v_a = (m11 * r2 - m21 * r1) / det
     s_new = s._replace(v=v, v_a=v_a)
     a, b = model.linearized(p, s_new, i_at(0.5), xp)
-    out = {n: x + (ai + bi * x) * _expstep(bi, dt, xp)
+    out = {n: x + (ai + bi * x) * expstep(bi, dt, xp)
            for n, x, ai, bi in zip(s._fields, s, a, b)}
     return type(s)(**{**out, "v": v, "v_a": v_a})
 
