@@ -18,12 +18,22 @@ _NEURODYN = """@software{neurodyn,
 
 
 def _bibtex_of(cls: type) -> list[str]:
-    """The entries of the ``.. code-block:: bibtex`` section of a class docstring."""
-    doc = cls.__doc__ or ""
-    if ".. code-block:: bibtex" not in doc:
-        return []
-    block = textwrap.dedent(doc.split(".. code-block:: bibtex", 1)[1].strip("\n"))
-    return [e.strip() for e in re.split(r"\n(?=@)", block.strip()) if e.strip().startswith("@")]
+    """The entries of the ``.. code-block:: bibtex`` sections of a class's docstring and of its
+    base classes' (a subclass cites what it builds on), each key once."""
+    out: list[str] = []
+    for c in cls.__mro__:
+        doc = c.__dict__.get("__doc__") or ""
+        if ".. code-block:: bibtex" not in doc:
+            continue
+        block = textwrap.dedent(doc.split(".. code-block:: bibtex", 1)[1].strip("\n"))
+        for e in re.split(r"\n(?=@)", block.strip()):
+            if e.strip().startswith("@") and _key(e) not in map(_key, out):
+                out.append(e.strip())
+    return out
+
+
+def _key(entry: str) -> str:
+    return entry.split("{", 1)[1].split(",", 1)[0]
 
 
 def citation(*objs: Any) -> str:
@@ -43,7 +53,7 @@ def citation(*objs: Any) -> str:
             classes.append(obj if isinstance(obj, type) else type(obj))
         for cls in classes:
             for entry in _bibtex_of(cls):
-                key = entry.split("{", 1)[1].split(",", 1)[0]
+                key = _key(entry)
                 if key not in seen:
                     seen.add(key)
                     out.append(entry)

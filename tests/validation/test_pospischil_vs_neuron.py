@@ -52,12 +52,9 @@ CASES = {
 }
 
 
-def _run_neuron(p: dict[str, float], amp_nA: float, dt: float, t_stop: float) -> np.ndarray:
-    from neuron import h
-
-    h.load_file("stdrun.hoc")
-    old_celsius, h.celsius = h.celsius, p["celsius"]
-    sec = h.Section(name="pospischil_soma")
+def _soma(h, p: dict[str, float], name: str):
+    """A one-segment section L = diam = 96 um with pas and nd_pospischil set from ``p``."""
+    sec = h.Section(name=name)
     sec.L = sec.diam = 96.0
     sec.nseg = 1
     sec.cm = p["c_m"]
@@ -67,12 +64,20 @@ def _run_neuron(p: dict[str, float], amp_nA: float, dt: float, t_stop: float) ->
     mech = sec(0.5).nd_pospischil
     for k in ("g_na", "g_kd", "g_m", "g_t", "g_cal", "g_d", "g_ahp", "g_kir"):
         setattr(mech, k, p[k] * 1e-3)
-    for k in ("e_na", "e_k", "e_ca", "v_t", "tau_max", "v_x", "v_sh", "v_sk", "tau_d", "k_ahp", "tau_ca",
-              "depth_ca", "ca_rest", "v_kir", "k_kir"):
+    for k in ("e_na", "e_k", "e_ca", "v_t", "tau_max", "v_x", "v_sh", "v_sk", "tau_d", "k_ahp",
+              "tau_ca", "depth_ca", "ca_rest", "v_kir", "k_kir"):
         setattr(mech, k, p[k])
-    stim = h.IClamp(sec(0.5))
+    return sec
+
+
+def _run(h, p: dict[str, float], soma, amp_nA: float, dt: float, t_stop: float,
+         record: tuple = ()) -> list[np.ndarray]:
+    """A 600 ms step into ``soma`` from 100 ms, fixed step ``dt`` at ``p``'s celsius; returns
+    the soma's potential and those of the segments in ``record``."""
+    old_celsius, h.celsius = h.celsius, p["celsius"]
+    stim = h.IClamp(soma(0.5))
     stim.delay, stim.dur, stim.amp = 100.0, 600.0, amp_nA
-    v = h.Vector().record(sec(0.5)._ref_v)
+    vs = [h.Vector().record(seg._ref_v) for seg in (soma(0.5), *record)]
     h.dt = dt
     h.steps_per_ms = 1.0 / dt
     try:
@@ -80,7 +85,15 @@ def _run_neuron(p: dict[str, float], amp_nA: float, dt: float, t_stop: float) ->
         h.continuerun(t_stop)
     finally:
         h.celsius = old_celsius
-    return np.array(v)
+    return [np.array(v) for v in vs]
+
+
+def _run_neuron(p: dict[str, float], amp_nA: float, dt: float, t_stop: float) -> np.ndarray:
+    from neuron import h
+
+    h.load_file("stdrun.hoc")
+    sec = _soma(h, p, "pospischil_soma")
+    return _run(h, p, sec, amp_nA, dt, t_stop)[0]
 
 
 def _crossings(v: np.ndarray, thr: float = -20.0) -> int:
@@ -139,23 +152,15 @@ def _run_neuron_ais(p: dict[str, float], ra: tuple[float, float], amp_nA: float,
     from neuron import h
 
     h.load_file("stdrun.hoc")
-    old_celsius, h.celsius = h.celsius, p["celsius"]
-    soma = h.Section(name="pospischil_ais_soma")
+    soma = _soma(h, p, "pospischil_ais_soma")
     ais = h.Section(name="pospischil_ais_ais")
-    soma.L = soma.diam = 96.0
     ais.L, ais.diam = 30.0, 1.2
     ais.connect(soma(1), 0)
-    for sec, r in zip((soma, ais), ra):
-        sec.nseg, sec.cm, sec.Ra = 1, p["c_m"], r
-        sec.insert("pas")
-        sec.g_pas, sec.e_pas = p["g_l"] * 1e-3, p["e_l"]
-        sec.insert("nd_pospischil")
-    mech = soma(0.5).nd_pospischil
-    for k in ("g_na", "g_kd", "g_m", "g_t", "g_cal", "g_d", "g_ahp", "g_kir"):
-        setattr(mech, k, p[k] * 1e-3)
-    for k in ("e_na", "e_k", "e_ca", "v_t", "tau_max", "v_x", "v_sh", "v_sk", "tau_d", "k_ahp",
-              "tau_ca", "depth_ca", "ca_rest", "v_kir", "k_kir"):
-        setattr(mech, k, p[k])
+    soma.Ra = ra[0]
+    ais.nseg, ais.cm, ais.Ra = 1, p["c_m"], ra[1]
+    ais.insert("pas")
+    ais.g_pas, ais.e_pas = p["g_l"] * 1e-3, p["e_l"]
+    ais.insert("nd_pospischil")
     mech_a = ais(0.5).nd_pospischil
     for k in ("g_m", "g_t", "g_cal", "g_d", "g_ahp", "g_kir"):
         setattr(mech_a, k, 0.0)
@@ -164,19 +169,8 @@ def _run_neuron_ais(p: dict[str, float], ra: tuple[float, float], amp_nA: float,
         setattr(mech_a, k, p[k])
     mech_a.v_t = p["v_t"] + p["v_t_ax"]
     g_c = 1000.0 / (soma(1).ri() + ais(0.5).ri())  # nS
-    area_ax = ais(0.5).area()
-    stim = h.IClamp(soma(0.5))
-    stim.delay, stim.dur, stim.amp = 100.0, 600.0, amp_nA
-    v = h.Vector().record(soma(0.5)._ref_v)
-    v_a = h.Vector().record(ais(0.5)._ref_v)
-    h.dt = dt
-    h.steps_per_ms = 1.0 / dt
-    try:
-        h.finitialize(p["v_init"])
-        h.continuerun(t_stop)
-    finally:
-        h.celsius = old_celsius
-    return np.array(v), np.array(v_a), g_c, area_ax
+    v, v_a = _run(h, p, soma, amp_nA, dt, t_stop, record=(ais(0.5),))
+    return v, v_a, g_c, ais(0.5).area()
 
 
 @pytest.mark.parametrize("case", list(AIS_CASES))

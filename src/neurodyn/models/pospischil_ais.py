@@ -98,7 +98,10 @@ class PospischilAIS(Pospischil):
     and reach the soma through the axial conductance: the somatic spike then rises abruptly from
     a potential set by the AIS (the "kink" at spike onset of cortical neurones), and the soma's
     own currents shape its repolarisation (Brette 2013; Kole & Stuart 2012). With ``g_c = 0`` the
-    soma is :class:`Pospischil` exactly.
+    soma is :class:`Pospischil` exactly; with a coupling much faster than the membrane
+    (:math:`c_a` of hundreds per ms) the AIS follows the soma within microseconds and acts as a
+    second Na⁺/K⁺ population of the soma, with its own threshold and without the soma's slow
+    inactivation (``z``, ``y``).
 
     Numerics: ``exp_euler`` (the default) and ``backward_euler`` solve the two potentials
     together (a 2 x 2 affine system: exactly over the step, or by backward Euler as NEURON does
@@ -115,7 +118,7 @@ class PospischilAIS(Pospischil):
     Kole MHP, Stuart GJ (2012) Signal processing in the axon initial segment. Neuron
     73:235–247. doi:10.1016/j.neuron.2012.01.007
     Pospischil M et al. (2008) Biol Cybern 99:427–441 (the somatic currents; see
-    :class:`Pospischil`).
+    :class:`Pospischil`, whose references this class's citation includes).
 
     .. code-block:: bibtex
 
@@ -130,14 +133,11 @@ class PospischilAIS(Pospischil):
           title = {Sharpness of spike initiation in neurons explained by compartmentalization},
           journal = {PLoS Computational Biology}, volume = {9}, pages = {e1003338},
           year = {2013}, doi = {10.1371/journal.pcbi.1003338}}
-        @article{pospischil2008minimal,
-          author = {Pospischil, Martin and Toledo-Rodriguez, Maria and Monier, Cyril and
-                    Piwkowska, Zuzanna and Bal, Thierry and Fr{\'e}gnac, Yves and
-                    Markram, Henry and Destexhe, Alain},
-          title = {Minimal {Hodgkin--Huxley} type models for different classes of cortical
-                   and thalamic neurons},
-          journal = {Biological Cybernetics}, volume = {99}, pages = {427--441}, year = {2008},
-          doi = {10.1007/s00422-008-0263-8}}
+        @article{kole2012signal,
+          author = {Kole, Maarten H. P. and Stuart, Greg J.},
+          title = {Signal processing in the axon initial segment},
+          journal = {Neuron}, volume = {73}, pages = {235--247}, year = {2012},
+          doi = {10.1016/j.neuron.2012.01.007}}
     """
 
     state_vars: ClassVar[dict[str, str]] = {**Pospischil.state_vars, "v_a": "mV", "m_a": "1",
