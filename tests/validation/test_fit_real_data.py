@@ -27,7 +27,10 @@ sweep's analysed step begins (the cell's own pre-step state, spontaneous spikes 
 median 1.00 SD, max 2.98 SD, none above 3 SD (the target, met at its edge; four stages, the last
 scored by the sum of z**4); 17o05028 median 1.10 SD, max 8.7 SD, 18 of 101 above 3 SD, and
 with the delayed rectifier's slow inactivation as well (``pospischil_clamp_ky_17o05028``, two
-stages) median 1.00 SD, max 8.55 SD, 16 of 101 above 3 SD.
+stages) median 1.00 SD, max 8.55 SD, 16 of 101 above 3 SD. ``pospischil_ais_17o05028`` fits
+the two-compartment model (``PospischilAIS``) to it under the same clamp, in three stages (spike
+shape first): median 0.87 SD, max 3.27 SD, 2 of 101 above 3 SD, its spikes widening with the
+step as the cell's do.
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ FITS = sorted(p.stem for p in (EXAMPLES / "results").glob("*.json"))
 
 def test_every_conductance_fit_has_a_stored_result():
     assert {"pospischil_b6", "pospischil_17o05028", "pospischil_fsi", "pospischil_ext_17o05028",
-            "pospischil_ext_fsi", "pospischil_clamp_17o05028", "pospischil_clamp_fsi"} <= set(FITS)
+            "pospischil_ext_fsi", "pospischil_clamp_17o05028", "pospischil_clamp_fsi",
+            "pospischil_ais_17o05028"} <= set(FITS)
 
 
 @pytest.mark.parametrize("name", FITS)
@@ -177,7 +181,8 @@ def test_clamp_to_the_recorded_pre_step_trace_explains_the_fsi_latencies():
 @pytest.mark.parametrize(("before", "after"), [
     ("pospischil_ext_17o05028", "pospischil_clamp_17o05028"),
     ("pospischil_ext_fsi", "pospischil_clamp_fsi"),
-    ("pospischil_clamp_17o05028", "pospischil_clamp_ky_17o05028")])
+    ("pospischil_clamp_17o05028", "pospischil_clamp_ky_17o05028"),
+    ("pospischil_clamp_ky_17o05028", "pospischil_ais_17o05028")])
 def test_fits_clamped_to_the_recorded_pre_step_trace(before, after):
     """pospischil_clamp_*: the extended model fitted with every candidate clamped to the recorded
     trace until its sweep's analysed step begins ([data] clamp_before_step), from the per-sweep
@@ -190,7 +195,9 @@ def test_fits_clamped_to_the_recorded_pre_step_trace(before, after):
     the delayed rectifier's slow inactivation (gate y, f_y >= 0.2), in two stages: lower on all
     three counts than without it (median 1.00 against 1.10 SD, max 8.55 against 8.74, 16
     against 18 entries above 3 SD), the target still missed: the spikes do not widen as the
-    cell's do (numbers in the spec)."""
+    cell's do (numbers in the spec). pospischil_ais_17o05028: the two-compartment model
+    (PospischilAIS) under the same clamp, in three stages: lower on all three counts than the
+    single compartment (test_two_compartment_fit_widens_its_spikes_as_the_cell_does)."""
     ext, clamp = (json.loads((EXAMPLES / "results" / f"{n}.json").read_text())
                   for n in (before, after))
     assert ext["features"] == clamp["features"]
@@ -209,3 +216,32 @@ def test_fits_clamped_to_the_recorded_pre_step_trace(before, after):
         assert med_c < med_e
     if after.startswith("pospischil_clamp_ky"):
         assert clamp["params"]["f_y"] >= 0.2
+
+
+def test_two_compartment_fit_widens_its_spikes_as_the_cell_does():
+    """pospischil_ais_17o05028: the two-compartment model (PospischilAIS: the soma with slow Na+
+    and K+ inactivation, and a second compartment with its own Na+ and K+ channels) fitted in
+    three stages: _1 spike shape only, _2 and the final file all 101 entries. The cell's AP
+    width grows from 2.66 ms at 10 pA to 6.41 ms at 100 pA; the single-compartment fit
+    (pospischil_clamp_ky_17o05028) keeps its spikes 3.5-3.7 ms wide. Re-evaluated here: the
+    final fit's width grows with the step as the cell's does (ratio 100 pA / 10 pA above 1.8,
+    against below 1.1 for the single compartment) and every width is within 3 SD; the shape
+    stage has all 56 of its entries within 3 SD."""
+    widths = {}
+    for name in ("pospischil_clamp_ky_17o05028", "pospischil_ais_17o05028"):
+        spec = load_fit_spec(str(EXAMPLES / f"{name}.toml"))
+        pb = spec.problem
+        stored = json.loads((EXAMPLES / "results" / f"{name}.json").read_text())
+        ev = pb.evaluate(np.array([[stored["params"][p] for p in pb.paths]]))
+        j = pb.features.index("AP_width")
+        np.testing.assert_allclose(pb._step_pA[[6, 15]], [10.0, 100.0], atol=1.0)
+        w, z = ev.features[0, 6:, j], np.abs(ev.z[0, 6:, j])
+        widths[name] = (w[-1] / w[0], float(np.max(z)))
+        print(f"{name}: AP widths 10-100 pA {np.round(w, 2)} ms (cell "
+              f"{np.round(pb.target.mean[6:, j], 2)}), max |z| {np.max(z):.2f}")
+    assert widths["pospischil_clamp_ky_17o05028"][0] < 1.1
+    assert widths["pospischil_ais_17o05028"][0] > 1.8
+    assert widths["pospischil_ais_17o05028"][1] <= 3.0
+    shape = json.loads((EXAMPLES / "results" / "pospischil_ais_17o05028_1.json").read_text())
+    zs = np.abs(np.array(shape["z_best"], dtype=float))
+    assert int(np.isfinite(zs).sum()) == 56 and np.nanmax(zs) <= 3.0
