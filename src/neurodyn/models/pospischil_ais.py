@@ -37,6 +37,13 @@ def _coupled_pair(x: tuple[Any, Any], d: tuple[Any, Any], b: tuple[Any, Any, Any
             x[1] + mean * d2 + slope * (b21 * d1 - half * d2))
 
 
+def _with_others_exponential(s: Any, a: Any, b: Any, dt: Any, xp: Any, **given: Any) -> Any:
+    """``s`` with the ``given`` variables set and every other one updated exactly from its
+    linear form ``dx/dt = A + B x`` (``a``, ``b``): :math:`x + (A + Bx)(e^{B dt} - 1)/B`."""
+    return type(s)(*(given[n] if n in given else x + (ai + bi * x) * expstep(bi, dt, xp)
+                     for n, x, ai, bi in zip(s._fields, s, a, b)))
+
+
 def _exp_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
     """Exponential Euler with the two potentials solved together: the pair (v, v_a) with the
     gates frozen is affine, and is updated exactly (:func:`_coupled_pair`); every other variable
@@ -46,9 +53,7 @@ def _exp_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
     cs, ca = model._coupling(p)
     d_v, d_a = a.v + b.v * s.v, a.v_a + b.v_a * s.v_a
     v, v_a = _coupled_pair((s.v, s.v_a), (d_v, d_a), (b.v, cs, ca, b.v_a), dt, xp)
-    out = {n: x + (ai + bi * x) * expstep(bi, dt, xp)
-           for n, x, ai, bi in zip(s._fields, s, a, b)}
-    return type(s)(**{**out, "v": v, "v_a": v_a})
+    return _with_others_exponential(s, a, b, dt, xp, v=v, v_a=v_a)
 
 
 def _backward_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
@@ -65,11 +70,8 @@ def _backward_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> 
     det = m11 * m22 - m12 * m21
     v = (m22 * r1 - m12 * r2) / det
     v_a = (m11 * r2 - m21 * r1) / det
-    s_new = s._replace(v=v, v_a=v_a)
-    a, b = model.linearized(p, s_new, i_at(0.5), xp)
-    out = {n: x + (ai + bi * x) * expstep(bi, dt, xp)
-           for n, x, ai, bi in zip(s._fields, s, a, b)}
-    return type(s)(**{**out, "v": v, "v_a": v_a})
+    a, b = model.linearized(p, s._replace(v=v, v_a=v_a), i_at(0.5), xp)
+    return _with_others_exponential(s, a, b, dt, xp, v=v, v_a=v_a)
 
 
 class PospischilAIS(Pospischil):
