@@ -11,7 +11,11 @@ def _persistent_cache() -> str | None:
     """Keep compiled kernels on disk between processes (JAX's persistent compilation cache), so
     that a second run of the same model skips most of XLA's compile time. Directory:
     ``$NEURODYN_CACHE_DIR``, else ``$XDG_CACHE_HOME/neurodyn/jax`` (``~/.cache/neurodyn/jax``);
-    ``NEURODYN_CACHE_DIR=off`` disables it; a ``JAX_COMPILATION_CACHE_DIR`` set by the user wins."""
+    ``NEURODYN_CACHE_DIR=off`` disables it; a ``JAX_COMPILATION_CACHE_DIR`` set by the user wins.
+    Known problem: with several processes sharing the directory (the test suite under
+    pytest-xdist), a process has died of a segmentation fault while XLA deserialised a stored
+    executable (``jax._src.compilation_cache.get_executable_and_time``); the test suite runs
+    with the cache off, and ``NEURODYN_CACHE_DIR=off`` is the remedy if this is seen."""
     import os
 
     if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
