@@ -38,8 +38,8 @@ __all__ = ["check_groups", "fit_nsga2", "objective_groups", "objective_names"]
 
 def objective_groups(z: np.ndarray, by: Any, aggregate: str = "sum",
                      features: Sequence[str] | None = None) -> np.ndarray:
-    """Sum z-scores ``(n, n_sweeps, n_features)`` (or their squares or fourth powers,
-    ``aggregate="squares"`` or ``"fourth"``, as the problem's score does) into objectives:
+    """Sum z-scores ``(n, n_sweeps, n_features)`` (or their squares, fourth or eighth powers,
+    ``aggregate="squares"``, ``"fourth"`` or ``"eighth"``, as the problem's score does) into objectives:
     ``"features"`` (one per feature, summed over sweeps), ``"sweeps"`` (one per sweep), or
     groups of features, ``{"name": [feature, ...], ...}`` (one per group, summed over its
     features and all sweeps; ``features`` names the columns of ``z``, and every feature must
@@ -304,7 +304,8 @@ def objective_names(problem: FitProblem, objectives: str | Mapping[str, Sequence
                     trace_sweeps: Sequence[int] = ()) -> list[str]:
     """The names, with units, of :func:`fit_nsga2`'s objectives for ``problem`` (checks
     ``objectives``): ``"spike_count (SD)"``, ``"sweep 100 pA (SD)"`` or ``"<group> (SD)"``
-    (``SD²`` with ``aggregate="squares"``, ``SD⁴`` with ``"fourth"``), then
+    (``SD²`` with ``aggregate="squares"``, ``SD⁴`` with ``"fourth"``, ``SD⁸`` with
+    ``"eighth"``), then
     ``"trace RMS <sweep> (mV)"`` for each of ``trace_sweeps`` (indices)."""
     feats = list(problem.features)
     unit = aggregate_unit(problem.aggregate)
