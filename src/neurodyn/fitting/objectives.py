@@ -403,8 +403,8 @@ def entry_scores(z: Any, aggregate: str = "sum") -> np.ndarray:
 
 def total(z: Any, target: FeatureTarget | None = None, aggregate: str = "sum") -> np.ndarray:
     """Sum of z-scores (``aggregate="sum"``), of their squares (``"squares"``) or of their
-    fourth or eighth powers (``"fourth"``, ``"eighth"``) over sweeps and features, ``(*batch,)`` (a 0-d array without
-    batch).
+    fourth or eighth powers (``"fourth"``, ``"eighth"``) over sweeps and features,
+    ``(*batch,)`` (a 0-d array without batch).
 
     Entries where the target is NaN are skipped: with ``target``, by its :attr:`defined`
     mask; without, every NaN entry of ``z`` is skipped (:func:`zscores` gives NaN exactly there).
