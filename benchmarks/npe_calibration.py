@@ -1,5 +1,5 @@
 """Calibration of neural posterior estimation on noisy Hodgkin-Huxley data (issue 6, acceptance 1),
-with a choice of estimator, beyond the single flow that ``tests/validation/test_inference_hh.py``
+with a choice of estimator, beyond the two flows that ``tests/validation/test_inference_hh.py``
 trains in CI.
 
 The problem of that test: HH with g_Na, g_K, g_L, C_m free (uniform prior over +-50 % of g_Na,
@@ -11,8 +11,8 @@ Printed: simulation and training time, the coverage of the central 90 % credible
 pooled and per set of 50 test observations, and the simulation-based calibration KS p-values.
 
 The training settings can be varied (``--batch``, ``--lr``, ``--transforms``, ``--seed``): the
-CI test trains one flow with batch 1000 and learning rate 2e-3; benchmarks/README.md compares
-them with batch 500 and 1e-3 over training seeds 0-2.
+CI test trains two flows (``--ensemble 2 --seed 0``) with batch 1000 and learning rate 2e-3;
+benchmarks/README.md compares settings over training seeds.
 
 usage: python benchmarks/npe_calibration.py [--ensemble 5] [--simulations 19800] [--tests 200]
        [--batch 500] [--lr 1e-3] [--transforms 5] [--seed 0] [--threads 2]
