@@ -108,28 +108,31 @@ def test_bad_fit_input_gives_clear_errors():
         FeatureTarget.from_values(all_nan, PEERS_FEATURES)
 
 
-def test_the_score_sums_z_scores_or_their_squares_or_fourth_or_eighth_powers():
+def test_the_score_sums_z_scores_or_their_powers_or_takes_the_largest():
     from neurodyn.fitting.nsga2 import objective_groups, objective_names
 
     prob = _problem(t_stop=200.0, amps=(60, 100))
-    sq, q4, q8 = (FitProblem(prob.model, prob.params, prob.protocol, prob.target,
-                             PEERS_FEATURES, method=prob.method, aggregate=a)
-                  for a in ("squares", "fourth", "eighth"))
+    sq, q4, q8, mx = (FitProblem(prob.model, prob.params, prob.protocol, prob.target,
+                                 PEERS_FEATURES, method=prob.method, aggregate=a)
+                      for a in ("squares", "fourth", "eighth", "max"))
     x = [[110.0, 40.0, 0.3], [130.0, 33.0, 0.35]]
     z = prob.evaluate(x).z
     np.testing.assert_allclose(prob.evaluate(x).total, np.nansum(z, axis=(1, 2)))
     np.testing.assert_allclose(sq.evaluate(x).total, np.nansum(z**2, axis=(1, 2)))
     np.testing.assert_allclose(q4.evaluate(x).total, np.nansum(z**4, axis=(1, 2)))
     np.testing.assert_allclose(q8.evaluate(x).total, np.nansum(z**8, axis=(1, 2)))
+    np.testing.assert_allclose(mx.evaluate(x).total, np.nanmax(z, axis=(1, 2)))
+    assert np.all(np.nanmax(z, axis=(1, 2)) > 0)
+    np.testing.assert_allclose(objective_groups(z, "features", "max"), np.nanmax(z, axis=1))
     np.testing.assert_allclose(objective_groups(z, "sweeps", "squares"),
                                np.nansum(z**2, axis=2))
     np.testing.assert_allclose(objective_groups(z, "sweeps", "fourth"),
                                np.nansum(z**4, axis=2))
     assert objective_names(q4, "sweeps")[0].endswith("(SD⁴)")
     assert objective_names(q8, "features")[0].endswith("(SD⁸)")
-    with pytest.raises(ParameterError, match=r"aggregate must be one of.*got 'max'"):
+    with pytest.raises(ParameterError, match=r"aggregate must be one of.*got 'largest'"):
         FitProblem(prob.model, prob.params, prob.protocol, prob.target, PEERS_FEATURES,
-                   aggregate="max")
+                   aggregate="largest")
 
 
 def test_a_profile_scores_as_its_problem_does():

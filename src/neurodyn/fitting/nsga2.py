@@ -39,20 +39,22 @@ __all__ = ["check_groups", "fit_nsga2", "objective_groups", "objective_names"]
 def objective_groups(z: np.ndarray, by: Any, aggregate: str = "sum",
                      features: Sequence[str] | None = None) -> np.ndarray:
     """Sum z-scores ``(n, n_sweeps, n_features)`` (or their squares, fourth or eighth powers,
-    ``aggregate="squares"``, ``"fourth"`` or ``"eighth"``, as the problem's score does) into objectives:
+    ``aggregate="squares"``, ``"fourth"`` or ``"eighth"``, as the problem's score does; the
+    largest of them with ``"max"``) into objectives:
     ``"features"`` (one per feature, summed over sweeps), ``"sweeps"`` (one per sweep), or
     groups of features, ``{"name": [feature, ...], ...}`` (one per group, summed over its
     features and all sweeps; ``features`` names the columns of ``z``, and every feature must
     be in exactly one group)."""
     zz = entry_scores(z, aggregate)
     zz = np.where(np.isfinite(zz), zz, 0.0)
+    red = np.max if aggregate == "max" else np.sum
     if isinstance(by, Mapping):
         cols = check_groups(by, features)
-        return np.stack([zz[:, :, c].sum(axis=(1, 2)) for c in cols], axis=1)
+        return np.stack([red(zz[:, :, c], axis=(1, 2)) for c in cols], axis=1)
     if by == "features":
-        return zz.sum(axis=1)
+        return red(zz, axis=1)
     if by == "sweeps":
-        return zz.sum(axis=2)
+        return red(zz, axis=2)
     raise ParameterError(f"objectives must be 'features', 'sweeps' or a mapping of groups of "
                          f"features; got {by!r}.")
 

@@ -362,13 +362,14 @@ def zscores(
 _AGGREGATE = {"sum": (1, "SD", "sum of feature z-scores"),
               "squares": (2, "SD²", "sum of squared feature z-scores"),
               "fourth": (4, "SD⁴", "sum of the fourth powers of the feature z-scores"),
-              "eighth": (8, "SD⁸", "sum of the eighth powers of the feature z-scores")}
+              "eighth": (8, "SD⁸", "sum of the eighth powers of the feature z-scores"),
+              "max": (1, "SD", "largest feature z-score")}
 AGGREGATES = tuple(_AGGREGATE)
 
 
 def aggregate_unit(aggregate: str) -> str:
     """The unit of a score (or an NSGA-II objective) made with ``aggregate``: SD, SD², SD⁴ or
-    SD⁸."""
+    SD⁸ (SD for ``"max"``)."""
     check_aggregate(aggregate)
     return _AGGREGATE[aggregate][1]
 
@@ -394,7 +395,9 @@ def entry_scores(z: Any, aggregate: str = "sum") -> np.ndarray:
     far off, e.g. "none above 3 SD") or ``z**4`` (``"fourth"``: closer still to minimising the
     largest error, the L4 norm of the errors; a last stage when a few entries stay just above
     such a bound, at some cost to the others) or ``z**8`` (``"eighth"``: nearly the largest
-    error alone; an entry at 3.3 SD weighs as much as 14,000 entries at 1 SD)."""
+    error alone; an entry at 3.3 SD weighs as much as 14,000 entries at 1 SD). ``"max"`` scores
+    the largest of these terms (``z`` itself) instead of their sum: the target "none above k SD"
+    as the score, blind to every other entry, so a stage from a fit that is already close."""
     check_aggregate(aggregate)
     za = np.asarray(z, dtype=np.float64)
     power = _AGGREGATE[aggregate][0]
@@ -403,8 +406,8 @@ def entry_scores(z: Any, aggregate: str = "sum") -> np.ndarray:
 
 def total(z: Any, target: FeatureTarget | None = None, aggregate: str = "sum") -> np.ndarray:
     """Sum of z-scores (``aggregate="sum"``), of their squares (``"squares"``) or of their
-    fourth or eighth powers (``"fourth"``, ``"eighth"``) over sweeps and features,
-    ``(*batch,)`` (a 0-d array without batch).
+    fourth or eighth powers (``"fourth"``, ``"eighth"``) over sweeps and features, or the
+    largest z-score (``"max"``), ``(*batch,)`` (a 0-d array without batch).
 
     Entries where the target is NaN are skipped: with ``target``, by its :attr:`defined`
     mask; without, every NaN entry of ``z`` is skipped (:func:`zscores` gives NaN exactly there).
@@ -416,12 +419,14 @@ def total(z: Any, target: FeatureTarget | None = None, aggregate: str = "sum") -
             "Fix: pass the output of zscores(...)."
         )
     if target is None:
-        return np.asarray(np.nansum(za, axis=(-2, -1)))
+        return np.asarray((np.nanmax if aggregate == "max" else np.nansum)(za, axis=(-2, -1)))
     if za.shape[-2:] != target.mean.shape:
         raise ParameterError(
             f"total: z has shape {za.shape}, which does not end with the target's "
             f"{target.mean.shape}. Fix: pass zscores(values, target) for this target."
         )
+    if aggregate == "max":
+        return np.asarray(np.max(np.where(target.defined, za, -np.inf), axis=(-2, -1)))
     return np.asarray(np.sum(np.where(target.defined, za, 0.0), axis=(-2, -1)))
 
 

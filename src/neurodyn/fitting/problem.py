@@ -187,7 +187,8 @@ class FitProblem(SearchSpace):
     aggregate: how the z-scores make the score that the methods minimise: ``"sum"`` (default,
         the sum of z-scores), ``"squares"`` (the sum of their squares; large errors weigh
         more), ``"fourth"`` (of their fourth powers; nearer to minimising the largest error)
-        or ``"eighth"`` (of their eighth powers; nearly the largest error alone).
+        or ``"eighth"`` (of their eighth powers; nearly the largest error alone), or ``"max"``
+        (the largest z-score itself).
         NSGA-II's objectives are group sums of the same terms.
     continuous: run the sweeps back to back, as recorded, in one simulation (each starts from
         the state the previous one left; :meth:`Protocol.simulate` ``continuous=True``): for

@@ -46,7 +46,8 @@
     depolarizing_only = ["AP_width"]   # scored on steps > 0 only (evoked, not spontaneous
                                        # spikes: leaves out sweeps without a stimulus)
     aggregate = "sum"                  # the score: sum of z-scores, "squares" (sum of z**2)
-                                       # "fourth" (sum of z**4) or "eighth" (of z**8)
+                                       # "fourth" (sum of z**4), "eighth" (of z**8) or
+                                       # "max" (the largest z)
     efel = {strict_stiminterval = true}  # other eFEL settings, for the target and the model
                                        # (here: spikes in the stimulus window only, so that a
                                        # spontaneous spike before the step is not the first one)
