@@ -465,7 +465,7 @@ def test_fit_spec_efel_settings_reach_target_and_candidates(reference_dir):
     (("parameter", 0, "path", "gna"), "no parameter 'gna'"),
     (("features", "names", ["spike_countt"]), "spike_countt"),
     (("fit", "method", "pso"), "[fit].method"),
-    (("features", "aggregate", "max"), "[features].aggregate"),
+    (("features", "aggregate", "largest"), "[features].aggregate"),
     (("fit", "loss", "spikes"), "[fit].loss"),  # cmaes fits features, not traces
     (("fit", "objectives", {"a": ["spike_count"]}), "[fit].objectives"),
     (("fit", "x0", {"g_na": 400.0}), "outside its bounds [50, 250]"),

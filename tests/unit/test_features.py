@@ -278,8 +278,11 @@ def test_zscore_rule_reproduces_the_peers_definition_by_hand():
     # the sum of squares: large errors weigh more
     sq = 4.0 + (5.0 / 3.25) ** 2 + 6.25 + 2.25 + 0.04
     assert float(total(z, target, "squares")) == pytest.approx(sq)
+    # the largest z-score, and the same without the target (NaN entries skipped)
+    assert float(total(z, target, "max")) == pytest.approx(2.5)
+    assert float(total(z, None, "max")) == pytest.approx(2.5)
     with pytest.raises(ParameterError, match="aggregate must be one of"):
-        total(z, target, "max")
+        total(z, target, "largest")
     assert target.n_defined == 5 and target.excluded() == [("1", "AP_width")]
     assert "AP_width: NaN (not scored)" in target.describe()
     # a custom floor and relative SD
