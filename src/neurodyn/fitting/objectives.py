@@ -397,7 +397,8 @@ def entry_scores(z: Any, aggregate: str = "sum") -> np.ndarray:
     such a bound, at some cost to the others) or ``z**8`` (``"eighth"``: nearly the largest
     error alone; an entry at 3.3 SD weighs as much as 14,000 entries at 1 SD). ``"max"`` scores
     the largest of these terms (``z`` itself) instead of their sum: the target "none above k SD"
-    as the score, blind to every other entry, so a stage from a fit that is already close."""
+    as the score, blind to every other entry; use it only as a last stage from a fit that is
+    already close."""
     check_aggregate(aggregate)
     za = np.asarray(z, dtype=np.float64)
     power = _AGGREGATE[aggregate][0]

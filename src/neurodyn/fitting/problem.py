@@ -189,7 +189,7 @@ class FitProblem(SearchSpace):
         more), ``"fourth"`` (of their fourth powers; nearer to minimising the largest error)
         or ``"eighth"`` (of their eighth powers; nearly the largest error alone), or ``"max"``
         (the largest z-score itself).
-        NSGA-II's objectives are group sums of the same terms.
+        NSGA-II's objectives are group sums of the same terms (group maxima with ``"max"``).
     continuous: run the sweeps back to back, as recorded, in one simulation (each starts from
         the state the previous one left; :meth:`Protocol.simulate` ``continuous=True``): for
         cells whose state carries over from sweep to sweep. Needs the protocol's sweep start
