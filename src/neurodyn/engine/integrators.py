@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FIXED_STEP", "describe_methods", "expstep", "resolve"]
+__all__ = ["FIXED_STEP", "describe_methods", "exponential_update", "expstep", "resolve"]
 
 Step = Callable[..., Any]
 
@@ -52,19 +52,22 @@ def expstep(b: Any, dt: Any, xp: Any) -> Any:
     return xp.where(small, dt * (1.0 + 0.5 * z), (xp.exp(z) - 1.0) / b_safe)
 
 
-def _exponential(model: Any, p: Any, s: Any, i_ext: Any, v: Any, dt: Any, xp: Any,
-                 keep: dict[str, Any]) -> Any:
+def exponential_update(model: Any, p: Any, s: Any, i_ext: Any, v: Any, dt: Any, xp: Any,
+                       keep: dict[str, Any], linear: tuple[Any, Any] | None = None) -> Any:
     """Exact exponential update of every variable over ``dt`` with the others frozen.
 
     Gating variables (``model.gate_vars``) use their relaxation form at membrane potential ``v``:
     ``x_inf + (x - x_inf) exp(-k dt)``; the others ``x + (A + B x)(exp(B dt) - 1)/B`` from
-    :meth:`linearized`. Variables in ``keep`` take the given value.
+    :meth:`linearized` at ``(s, i_ext)`` (``linear``: that ``(A, B)``, when the caller already
+    has it). Variables in ``keep`` take the given value. The shared last step of ``exp_euler``,
+    ``backward_euler`` and of model schemes that solve some variables otherwise (e.g. coupled
+    compartments' potentials).
     """
     gates = dict(zip(model.gate_vars, model.gating(p, v, xp))) if model.gate_vars else {}
     rest = [n for n in s._fields if n not in gates and n not in keep]
     a = b = None
     if rest:
-        a, b = model.linearized(p, s, i_ext, xp)
+        a, b = linear if linear is not None else model.linearized(p, s, i_ext, xp)
     out = []
     for name, x in zip(s._fields, s):
         if name in keep:
@@ -81,7 +84,7 @@ def _exponential(model: Any, p: Any, s: Any, i_ext: Any, v: Any, dt: Any, xp: An
 def exp_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
     """Exponential Euler: ``x += (A + B x)(exp(B dt) - 1)/B`` with ``dx/dt = A + B x``."""
     v = getattr(s, model.voltage_var)
-    return _exponential(model, p, s, i_at(0.0), v, dt, xp, {})
+    return exponential_update(model, p, s, i_at(0.0), v, dt, xp, {})
 
 
 def backward_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
@@ -91,7 +94,7 @@ def backward_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> A
     a, b = model.linearized(p, s, i_mid, xp)
     v_new = (getattr(s, vname) + dt * getattr(a, vname)) / (1.0 - dt * getattr(b, vname))
     s_mid = s._replace(**{vname: v_new})
-    return _exponential(model, p, s_mid, i_mid, v_new, dt, xp, {vname: v_new})
+    return exponential_update(model, p, s_mid, i_mid, v_new, dt, xp, {vname: v_new})
 
 
 def rk4(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import ParameterError, check_integers
 from .cmaes import _result
-from .objectives import aggregate_unit, entry_scores
+from .objectives import aggregate_unit, entry_scores, reduce_entries
 from .problem import FitProblem
 from .result import FitResult, FitStore, Trace
 
@@ -47,14 +47,13 @@ def objective_groups(z: np.ndarray, by: Any, aggregate: str = "sum",
     be in exactly one group)."""
     zz = entry_scores(z, aggregate)
     zz = np.where(np.isfinite(zz), zz, 0.0)
-    red = np.max if aggregate == "max" else np.sum
     if isinstance(by, Mapping):
         cols = check_groups(by, features)
-        return np.stack([red(zz[:, :, c], axis=(1, 2)) for c in cols], axis=1)
+        return np.stack([reduce_entries(zz[:, :, c], aggregate, (1, 2)) for c in cols], axis=1)
     if by == "features":
-        return red(zz, axis=1)
+        return reduce_entries(zz, aggregate, 1)
     if by == "sweeps":
-        return red(zz, axis=2)
+        return reduce_entries(zz, aggregate, 2)
     raise ParameterError(f"objectives must be 'features', 'sweeps' or a mapping of groups of "
                          f"features; got {by!r}.")
 

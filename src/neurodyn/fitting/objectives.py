@@ -358,13 +358,26 @@ def zscores(
     return np.where(defined, z, np.nan)
 
 
-#: per aggregate: the power of |z| that the score adds up, the score's unit and its name
+#: per aggregate: the power of |z| that the score is made of, the score's unit and its name;
+#: the terms are summed, except for those named in _LARGEST (their largest is the score)
 _AGGREGATE = {"sum": (1, "SD", "sum of feature z-scores"),
               "squares": (2, "SD²", "sum of squared feature z-scores"),
               "fourth": (4, "SD⁴", "sum of the fourth powers of the feature z-scores"),
               "eighth": (8, "SD⁸", "sum of the eighth powers of the feature z-scores"),
               "max": (1, "SD", "largest feature z-score")}
+_LARGEST = frozenset({"max"})
 AGGREGATES = tuple(_AGGREGATE)
+
+
+def reduce_entries(terms: Any, aggregate: str, axis: Any, where: Any = None) -> np.ndarray:
+    """Combine per-entry terms (:func:`entry_scores`) over ``axis`` as ``aggregate`` does: their
+    sum, or their largest for ``"max"``. Entries outside ``where`` (a mask broadcast against
+    ``terms``) do not count; without it, NaN entries do not."""
+    largest = aggregate in _LARGEST
+    if where is None:
+        return np.asarray((np.nanmax if largest else np.nansum)(terms, axis=axis))
+    return np.asarray((np.max if largest else np.sum)(
+        np.where(where, terms, -np.inf if largest else 0.0), axis=axis))
 
 
 def aggregate_unit(aggregate: str) -> str:
@@ -420,15 +433,13 @@ def total(z: Any, target: FeatureTarget | None = None, aggregate: str = "sum") -
             "Fix: pass the output of zscores(...)."
         )
     if target is None:
-        return np.asarray((np.nanmax if aggregate == "max" else np.nansum)(za, axis=(-2, -1)))
+        return reduce_entries(za, aggregate, (-2, -1))
     if za.shape[-2:] != target.mean.shape:
         raise ParameterError(
             f"total: z has shape {za.shape}, which does not end with the target's "
             f"{target.mean.shape}. Fix: pass zscores(values, target) for this target."
         )
-    if aggregate == "max":
-        return np.asarray(np.max(np.where(target.defined, za, -np.inf), axis=(-2, -1)))
-    return np.asarray(np.sum(np.where(target.defined, za, 0.0), axis=(-2, -1)))
+    return reduce_entries(za, aggregate, (-2, -1), target.defined)
 
 
 # ---------------------------------------------------------------------------------------- traces

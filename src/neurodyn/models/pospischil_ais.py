@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..engine.integrators import expstep
+from ..engine.integrators import exponential_update, expstep
 from ..params import param
 from .pospischil import Pospischil
 from .traub_miles import _rates as _traub_rates
@@ -37,23 +37,17 @@ def _coupled_pair(x: tuple[Any, Any], d: tuple[Any, Any], b: tuple[Any, Any, Any
             x[1] + mean * d2 + slope * (b21 * d1 - half * d2))
 
 
-def _with_others_exponential(s: Any, a: Any, b: Any, dt: Any, xp: Any, **given: Any) -> Any:
-    """``s`` with the ``given`` variables set and every other one updated exactly from its
-    linear form ``dx/dt = A + B x`` (``a``, ``b``): :math:`x + (A + Bx)(e^{B dt} - 1)/B`."""
-    return type(s)(*(given[n] if n in given else x + (ai + bi * x) * expstep(bi, dt, xp)
-                     for n, x, ai, bi in zip(s._fields, s, a, b)))
-
-
 def _exp_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
     """Exponential Euler with the two potentials solved together: the pair (v, v_a) with the
     gates frozen is affine, and is updated exactly (:func:`_coupled_pair`); every other variable
     as in the generic ``exp_euler``. (The generic scheme would update each potential with the
     other frozen, which oscillates once the coupling is faster than the step.)"""
-    a, b = model.linearized(p, s, i_at(0.0), xp)
+    i0 = i_at(0.0)
+    a, b = model.linearized(p, s, i0, xp)
     cs, ca = model._coupling(p)
     d_v, d_a = a.v + b.v * s.v, a.v_a + b.v_a * s.v_a
     v, v_a = _coupled_pair((s.v, s.v_a), (d_v, d_a), (b.v, cs, ca, b.v_a), dt, xp)
-    return _with_others_exponential(s, a, b, dt, xp, v=v, v_a=v_a)
+    return exponential_update(model, p, s, i0, s.v, dt, xp, {"v": v, "v_a": v_a}, (a, b))
 
 
 def _backward_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> Any:
@@ -70,8 +64,8 @@ def _backward_euler(model: Any, p: Any, s: Any, i_at: Any, dt: Any, xp: Any) -> 
     det = m11 * m22 - m12 * m21
     v = (m22 * r1 - m12 * r2) / det
     v_a = (m11 * r2 - m21 * r1) / det
-    a, b = model.linearized(p, s._replace(v=v, v_a=v_a), i_at(0.5), xp)
-    return _with_others_exponential(s, a, b, dt, xp, v=v, v_a=v_a)
+    return exponential_update(model, p, s._replace(v=v, v_a=v_a), i_at(0.5), v, dt, xp,
+                              {"v": v, "v_a": v_a})
 
 
 class PospischilAIS(Pospischil):
