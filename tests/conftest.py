@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -11,16 +12,9 @@ import pytest
 matplotlib.use("Agg")
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
 # JAX's persistent compilation cache (neurodyn.engine.CACHE_DIR) is off in the suite unless
-# NEURODYN_CACHE_DIR is set. In four of the six full runs of 2026-11-26/27 under pytest-xdist (two
-# workers sharing one cache directory), one worker died of a segmentation fault: three times in
-# test_fit_recovery's gradient fit with a warm cache, with the fault inside JAX's cache read
-# (compilation_cache.get_executable_and_time: XLA deserialising a stored executable), and once in
-# CI in the NPE calibration test (no traceback kept). The tests alone, and 3,900
-# deserialisations of stored entries in one process, did not crash. With the cache off, two full
-# runs passed and a third lost a worker to an abort inside XLA's compiler (backend_compile_and_load,
-# test_surrogate_network): the cache is not the only cause; the root cause is not found.
-# Subprocesses started by tests inherit the setting; the test of neurodyn's stored network
-# kernels gives its own a directory.
+# NEURODYN_CACHE_DIR is set: the suite neither reads nor fills the user's cache. Subprocesses
+# started by tests inherit the setting; the test of neurodyn's stored network kernels gives its
+# own a directory.
 os.environ.setdefault("NEURODYN_CACHE_DIR", "off")
 # Under pytest-xdist (`pytest -n auto`), each worker gets its share of the cores: PyTorch (sbi)
 # and OpenMP/BLAS otherwise start one thread per core in every worker, and the workers' spinning
@@ -39,6 +33,25 @@ def pytest_collection_modifyitems(config, items):
     command) then lets an idle worker take over half of another's queue."""
     if _WORKERS > 1:
         items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_compiled_programs():
+    """Release the compiled programs of a test module when it ends (neurodyn.engine.caches).
+
+    Each compiled XLA program holds memory mappings; a pytest-xdist worker runs about 400 tests
+    in one process and, keeping every program, reached Linux's limit of 65,530 mappings near the
+    end of the suite: the worker then died in native code (LLVM "Unable to allocate section
+    memory" and an abort in backend_compile_and_load, or a segmentation fault in JAX's cache
+    read). Seven full runs of 2026-11-26..28 lost a worker in one of these two ways; the core
+    of the last had 65,531 mappings, and both crashes were reproduced by filling a process's
+    mappings up to the limit."""
+    yield
+    engine = sys.modules.get("neurodyn.engine")
+    if engine is not None:
+        engine.clear_caches()
+    elif "jax" in sys.modules:
+        sys.modules["jax"].clear_caches()
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import caches
 from ..engine.result import Result, Spikes
 from ..errors import ParameterError, SimulationError
 from .assemble import Assembled, assemble
@@ -210,6 +211,7 @@ def build(cell: Cell, t_stop: float, dt: float = 0.025, *, record: Sequence[Any]
 
 
 _JIT_CACHE: dict[Any, Any] = {}
+caches.register(_JIT_CACHE.clear)
 
 
 def simulate_cell(cell: Cell, t_stop: float, dt: float = 0.025, *,

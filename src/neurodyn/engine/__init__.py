@@ -12,10 +12,9 @@ def _persistent_cache() -> str | None:
     that a second run of the same model skips most of XLA's compile time. Directory:
     ``$NEURODYN_CACHE_DIR``, else ``$XDG_CACHE_HOME/neurodyn/jax`` (``~/.cache/neurodyn/jax``);
     ``NEURODYN_CACHE_DIR=off`` disables it; a ``JAX_COMPILATION_CACHE_DIR`` set by the user wins.
-    Known problem: with several processes sharing the directory (the test suite under
-    pytest-xdist), a process has died of a segmentation fault while XLA deserialised a stored
-    executable (``jax._src.compilation_cache.get_executable_and_time``); the test suite runs
-    with the cache off, and ``NEURODYN_CACHE_DIR=off`` is the remedy if this is seen."""
+    A segmentation fault inside this cache's read (``compilation_cache.get_executable_and_time``)
+    means the process ran out of memory mappings, not a damaged cache: see
+    :mod:`neurodyn.engine.caches` and :func:`clear_caches`."""
     import os
 
     if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
@@ -37,6 +36,7 @@ def _persistent_cache() -> str | None:
 
 CACHE_DIR = _persistent_cache()
 
+from .caches import clear_caches as clear_caches  # noqa: E402
 from .integrators import FIXED_STEP as FIXED_STEP  # noqa: E402
 from .kernel import trace_counts as trace_counts  # noqa: E402
 from .result import Result as Result  # noqa: E402

@@ -31,6 +31,7 @@ import optimistix as optx
 from ..errors import ParameterError, SimulationError
 from ..math import jax_math
 from ..units import to_unit
+from . import caches
 from .result import Result, Spikes, Status
 
 __all__ = ["simulate_adaptive"]
@@ -102,6 +103,7 @@ def _segment_solver(model_key: Any, stim_keys: Any, method: str, n_save: int, n_
 
 
 _TEMPLATES: dict[Any, Any] = {}
+caches.register(_segment_solver.cache_clear)
 _MAX_STEPS = 1_000_000
 _DTMIN = 1e-9  # ms
 

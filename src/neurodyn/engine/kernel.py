@@ -43,6 +43,7 @@ import jax.numpy as jnp
 
 from ..math import jax_math
 from ..models._base import AbstractNeuronModel, SpikeDetector
+from . import caches
 
 __all__ = ["EventCarry", "KernelSpec", "event_gradients", "get_kernel", "reset_step",
            "trace_counts"]
@@ -428,6 +429,9 @@ def _cached(spec: KernelSpec) -> Any:
     # batch axis first and made every block write 1000 cache lines, then a transpose).
     model, stims, step_fn = _TEMPLATES[spec]
     return jax.jit(build_kernel(spec, model, stims, step_fn))
+
+
+caches.register(_cached.cache_clear)
 
 
 def get_kernel(

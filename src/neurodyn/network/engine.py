@@ -38,7 +38,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..engine import integrators
+from ..engine import caches, integrators
 from ..engine.kernel import reset_step
 from ..errors import ParameterError
 from ..math import jax_math, numpy_math
@@ -432,6 +432,7 @@ def _machine() -> str:
 
 
 _KERNELS: dict[Any, Any] = {}
+caches.register(_KERNELS.clear)
 
 
 def _rule_key(t: _OutTable) -> tuple[Any, ...]:

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import caches
 from ..errors import ParameterError
 
 __all__ = ["RateNetworkResult", "simulate_rate_network"]
@@ -161,3 +162,4 @@ def simulate_rate_network(surrogate: Any, n: int, t_stop: float, dt: float = 0.5
 
 
 _CACHE: dict[Any, Any] = {}
+caches.register(_CACHE.clear)
