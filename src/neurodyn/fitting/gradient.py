@@ -71,7 +71,9 @@ def fit_gradient(problem: FitProblem, target_v: Any, *, starts: int = 8, steps: 
                  progress: bool = False) -> FitResult:
     """Minimise the distance to ``target_v`` ``(n_sweeps, n_samples)`` (mV) from ``starts``
     starting points (Latin-hypercube in the box unless ``x0`` ``(starts, d)`` is given); returns
-    the candidate with the best feature score among the final points of the starts.
+    the candidate with the best feature score among the final points of the starts. The descent
+    follows the trace distance below, not the feature score: :attr:`FitProblem.aggregate`
+    only chooses among the final points.
 
     ``loss``: ``"spikes"`` (default), the spike-aware distance ``sqrt(d_sub² + (spike_weight ·
     d_spk)²)``: ``d_sub`` the RMS distance over the samples where both traces are below the
