@@ -15,7 +15,7 @@ MODELS = list(REGISTRY.values())
 IDS = list(REGISTRY)
 DRIVE = {"HodgkinHuxley": 10.0, "LIF": 300.0, "AdEx": 800.0, "Izhikevich": 10.0,
          "FitzHughNagumo": 0.5, "TraubMiles": 2.0, "Pospischil": 3.0,
-         "PospischilAIS": 3.0}
+         "PospischilAIS": 3.0, "PospischilDualNa": 3.0}
 
 
 @pytest.mark.parametrize("cls", MODELS, ids=IDS)

@@ -1,6 +1,7 @@
 """PospischilAIS (soma + axon initial segment): the coupled schemes against the analytic
 solution of the passive two-compartment circuit, the uncoupled model against Pospischil, and the
-rest state. The comparison with NEURON (two sections) is in
+rest state; PospischilDualNa (one compartment, two Na+/K+ populations) against Pospischil and as
+PospischilAIS's limit of infinitely fast coupling. The comparison with NEURON (two sections) is in
 tests/validation/test_pospischil_vs_neuron.py."""
 
 from __future__ import annotations
@@ -94,3 +95,51 @@ def test_the_coupled_scheme_is_used_and_declared():
     r = nd.simulate(nd.models.PospischilAIS(), 5.0, 0.025, record="all")
     assert set(r.provenance["model"]["params"]) >= {"g_c", "area_ax", "g_na_ax", "g_kd_ax",
                                                     "v_t_ax"}
+
+
+# ---------------------------------------------------------------- PospischilDualNa
+_AIS = dict(g_na=20.0, g_kd=0.4, g_m=0.02, g_l=0.002, e_l=-80.0, v_t=-52.0, area=6000.0,
+            celsius=33.0, f_z=0.9, v_z=-51.0, k_z=9.0, tau_z=70.0, f_y=0.78, v_y=-38.0,
+            k_y=1.1, tau_y=120.0, v_sk=-9.0, area_ax=20.0, g_na_ax=860.0, g_kd_ax=3.4,
+            v_t_ax=13.7)
+
+
+def _dual_of(ais: dict) -> dict:
+    """PospischilDualNa's parameters for PospischilAIS's limit of infinite coupling: the AIS's
+    channels, leak and capacitance added to the soma's with the weight area_ax / area."""
+    w = ais["area_ax"] / ais["area"]
+    out = {k: v for k, v in ais.items() if k not in ("g_c", "area_ax", "g_na_ax", "g_kd_ax",
+                                                     "v_t_ax")}
+    out.update(g_na2=ais["g_na_ax"] * w, g_kd2=ais["g_kd_ax"] * w, v_t2=ais["v_t_ax"],
+               g_l=ais["g_l"] * (1 + w), c_m=ais.get("c_m", 1.0) * (1 + w))
+    return out
+
+
+def test_dual_na_without_its_second_population_is_pospischil():
+    kw = dict(stimulus=nd.stimuli.Step(amplitude="0.1 nA", start=20.0, stop=220.0),
+              record=["v"])
+    base = {k: v for k, v in _dual_of(_AIS).items() if k not in ("g_na2", "g_kd2", "v_t2")}
+    want = nd.simulate(nd.models.Pospischil(**base), 250.0, 0.025, **kw).trace("v")
+    got = nd.simulate(nd.models.PospischilDualNa(**base), 250.0, 0.025, **kw).trace("v")
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
+
+
+def test_dual_na_is_the_limit_of_infinitely_fast_coupling():
+    """PospischilAIS with the AIS following the soma ever faster converges to PospischilDualNa
+    (one compartment with the AIS's channels at the soma's potential), at first order in
+    1/g_c: each tenfold increase of g_c shrinks the largest difference tenfold (0.31, 0.031,
+    0.0031 mV at 1e5, 1e6, 1e7 nS), and at 1e7 nS the 15 spike times in 250 ms agree within
+    1 µs (0.13 µs)."""
+    kw = dict(stimulus=nd.stimuli.Step(amplitude="0.02 nA", start=20.0, stop=220.0),
+              record=["v"])
+    dual = nd.simulate(nd.models.PospischilDualNa(**_dual_of(_AIS)), 250.0, 0.025, **kw)
+    errs = []
+    for g_c in (1e5, 1e6, 1e7):
+        ais = nd.simulate(nd.models.PospischilAIS(**_AIS, g_c=g_c), 250.0, 0.025, **kw)
+        assert ais.spike_counts() == dual.spike_counts() >= 5
+        errs.append(np.max(np.abs(ais.trace("v") - dual.trace("v"))))
+        dt_spk = np.max(np.abs(ais.spike_times() - dual.spike_times()))
+    print(f"max |v_AIS - v_dual| at g_c 1e5, 1e6, 1e7 nS: {np.round(errs, 5)} mV; "
+          f"{dual.spike_counts()} spikes, their times within {dt_spk * 1000:.2f} us at 1e7")
+    assert errs[1] < 0.2 * errs[0] and errs[2] < 0.2 * errs[1]
+    assert errs[2] < 0.05 and dt_spk < 1e-3

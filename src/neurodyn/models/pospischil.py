@@ -270,7 +270,7 @@ class Pospischil(AbstractNeuronModel):
 
     def _soma_rest(self, p: Any, v: Any, xp: Any) -> dict[str, Any]:
         """The fields of :meth:`rest_state` that this class declares (by name)."""
-        gates = [x for x, _ in self.gating(p, v, xp)]
+        gates = [x for x, _ in Pospischil.gating(self, p, v, xp)]  # this class's gates only
         s = Pospischil.State(v + 0.0 * gates[0], *gates, 0.0 * gates[0])
         g = self._conductances(p, s, xp)
         return s._replace(ca=p.ca_rest + self._ca_influx(p, g, s.v) * p.tau_ca)._asdict()
@@ -303,7 +303,7 @@ class Pospischil(AbstractNeuronModel):
         g_ca = g["t"] + g["cal"]
         a_v = (i_ext + g["na"] * p.e_na + g_k * p.e_k + g_ca * p.e_ca + g["l"] * p.e_l) * inv_c
         b_v = -(g["na"] + g_k + g_ca + g["l"]) * inv_c
-        gates = self.gating(p, s.v, xp)
+        gates = Pospischil.gating(self, p, s.v, xp)  # this class's gates only
         inv_tau_ca = 1.0 / p.tau_ca
         a_ca = self._ca_influx(p, g, s.v) + p.ca_rest * inv_tau_ca
         names = Pospischil.gate_vars
