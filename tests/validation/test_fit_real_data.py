@@ -205,7 +205,7 @@ def test_fits_clamped_to_the_recorded_pre_step_trace(before, after):
     against 18 entries above 3 SD), the target still missed: the spikes do not widen as the
     cell's do (numbers in the spec). pospischil_ais_17o05028_3: the two-compartment model
     (PospischilAIS) under the same clamp, in three stages: lower on all three counts than the
-    single compartment (test_two_compartment_fit_widens_its_spikes_as_the_cell_does); its
+    single compartment (test_second_na_population_widens_the_spikes_as_the_cell_does); its
     fourth stage (pospischil_ais_17o05028_4, the sum of z**8) lower again (median 0.76 against
     0.87 SD, max 3.10 against 3.27, 1 against 2 entries above 3 SD); the fifth and final one
     (pospischil_ais_17o05028, with an inward rectifier) meets the target: median 0.97 SD (so
