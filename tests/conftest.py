@@ -43,9 +43,10 @@ def _release_compiled_programs():
     in one process and, keeping every program, reached Linux's limit of 65,530 mappings near the
     end of the suite: the worker then died in native code (LLVM "Unable to allocate section
     memory" and an abort in backend_compile_and_load, or a segmentation fault in JAX's cache
-    read). Seven full runs of 2026-11-26..28 lost a worker in one of these two ways; the core
-    of the last had 65,531 mappings, and both crashes were reproduced by filling a process's
-    mappings up to the limit."""
+    read). Seven full runs of 2026-11-26..28 lost a worker; the five with a traceback died in
+    one of these two ways, the core of the last had 65,531 mappings, and both crashes were
+    reproduced by filling a process's mappings up to the limit. Released after each module, a
+    worker's mappings peaked at about 10,100 in a full run (in tests/conformance/test_models)."""
     yield
     engine = sys.modules.get("neurodyn.engine")
     if engine is not None:
