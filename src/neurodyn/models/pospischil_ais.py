@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from ..engine.integrators import exponential_update, expstep
 from ..params import param
 from .pospischil import Pospischil
-from .traub_miles import _rates as _traub_rates
+from .traub_miles import _relaxation
 
 __all__ = ["PospischilAIS"]
 
@@ -161,10 +161,7 @@ class PospischilAIS(Pospischil):
 
     def _axon_gating(self, p: Any, v_a: Any, xp: Any) -> tuple[tuple[Any, Any], ...]:
         """``(x_inf, 1/tau)`` of m_a, h_a, n_a at the AIS potential ``v_a`` (1/ms)."""
-        am, bm, ah, bh, an, bn = _traub_rates(v_a, p.v_t + p.v_t_ax, xp)
-        phi = xp.power(3.0, (p.celsius - 36.0) / 10.0)
-        return ((am / (am + bm), phi * (am + bm)), (ah / (ah + bh), phi * (ah + bh)),
-                (an / (an + bn), phi * (an + bn)))
+        return _relaxation(v_a, p.v_t + p.v_t_ax, xp.power(3.0, (p.celsius - 36.0) / 10.0), xp)
 
     def _axon_conductances(self, p: Any, m_a: Any, h_a: Any, n_a: Any) -> tuple[Any, Any]:
         return p.g_na_ax * m_a**3 * h_a, p.g_kd_ax * n_a**4

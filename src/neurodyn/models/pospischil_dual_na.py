@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from ..params import param
 from .pospischil import Pospischil
-from .traub_miles import _rates as _traub_rates
+from .traub_miles import _relaxation
 
 __all__ = ["PospischilDualNa"]
 
@@ -68,10 +68,7 @@ class PospischilDualNa(Pospischil):
     # ------------------------------------------------------------------ maths
     def _second_gating(self, p: Any, v: Any, xp: Any) -> tuple[tuple[Any, Any], ...]:
         """``(x_inf, 1/tau)`` of m2, h2, n2 at ``v`` (1/ms)."""
-        am, bm, ah, bh, an, bn = _traub_rates(v, p.v_t + p.v_t2, xp)
-        phi = xp.power(3.0, (p.celsius - 36.0) / 10.0)
-        return ((am / (am + bm), phi * (am + bm)), (ah / (ah + bh), phi * (ah + bh)),
-                (an / (an + bn), phi * (an + bn)))
+        return _relaxation(v, p.v_t + p.v_t2, xp.power(3.0, (p.celsius - 36.0) / 10.0), xp)
 
     def gating(self, p: Any, v: Any, xp: Any) -> tuple[tuple[Any, Any], ...]:
         """``(x_inf, 1/tau_x)`` of :class:`Pospischil`'s gates, then m2, h2, n2 (1/ms)."""

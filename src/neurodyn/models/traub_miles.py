@@ -41,6 +41,15 @@ def _rates(v: Any, vt: Any, xp: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
     return am, bm, ah, bh, an, bn
 
 
+def _relaxation(v: Any, vt: Any, phi: Any, xp: Any) -> tuple[tuple[Any, Any], ...]:
+    """``(x_inf, 1/tau)`` of m, h, n at ``v`` (1/ms) from :func:`_rates` at ``vt``, the rates
+    scaled by ``phi`` (a temperature factor): the Na+/K+ populations that Pospischil-type
+    models add to their own (:class:`PospischilAIS`'s AIS, :class:`PospischilDualNa`'s second
+    population)."""
+    am, bm, ah, bh, an, bn = _rates(v, vt, xp)
+    return tuple((a / (a + b), phi * (a + b)) for a, b in ((am, bm), (ah, bh), (an, bn)))
+
+
 _E8, _E3, _E025, _E13_4 = (float(np.exp(x)) for x in (8.0, 3.0, 0.25, 13.0 / 4.0))
 
 
